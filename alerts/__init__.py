@@ -1,0 +1,13 @@
+"""News alert bot: watches feeds and tells a Telegram chat once per matching story.
+
+A poll of one feed is one trip down this line (``pipeline.poll_feed``)::
+
+    scheduler ──> fetch ──> parse ──> rules ──> dedup ──> render ──> outbox ──> notify
+      (when)      (HTTP)  (feedparser) (what     (rapidfuzz) (message) (SQLite)  (Telegram)
+                                        matters)
+                     \\_____________________ store (SQLite) _____________________/
+
+Stages pass the frozen dataclasses of ``alerts.models`` to each other; each third-party
+library is imported by exactly one module (httpx: fetch, feedparser: parse, rapidfuzz: dedup,
+python-telegram-bot: notify, PyYAML and pydantic: config).
+"""

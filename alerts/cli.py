@@ -1,0 +1,220 @@
+"""The command line: ``run``, ``demo`` and ``check``; parses arguments and calls into the stages."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+
+from alerts import config as config_mod
+from alerts import logs
+from alerts.config import Config, parse_duration
+from alerts.errors import AlertsError, ConfigError
+from alerts.fetch import Fetcher, FetchLimits
+from alerts.notify import Destination, StdoutDestination, TelegramDestination
+from alerts.pipeline import Context
+from alerts.rules import RuleSet
+from alerts.scheduler import Service, run_once
+from alerts.store import Store
+
+log = logging.getLogger("alerts.cli")
+
+DESCRIPTION = """\
+Watches RSS/Atom feeds and posts each new story that matches a watch rule to Telegram, once,
+as a short message: title, clean summary, why it matched, source and link.
+
+The bot token is read from the environment variable TELEGRAM_BOT_TOKEN (or from the file named
+by TELEGRAM_BOT_TOKEN_FILE), never from the config file. Without a token, alerts are printed
+on standard output and recorded as delivered.
+"""
+EPILOG = """\
+exit codes: 0 ok; 1 bad config or fatal error; 2 bad command line;
+            75 (run --once) Telegram kept failing until the deadline, alerts left pending.
+environment: TELEGRAM_BOT_TOKEN, TELEGRAM_BOT_TOKEN_FILE, LOGLEVEL (DEBUG, INFO, WARNING).
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line, documented for ``--help``."""
+    parser = argparse.ArgumentParser(
+        prog="bot.py",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--log-level",
+        default=os.environ.get("LOGLEVEL"),
+        help="DEBUG, INFO, WARNING or ERROR, on standard error "
+        "(default: $LOGLEVEL, else INFO; WARNING for demo)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        parents=[common],
+        help="poll feeds and deliver alerts (the service)",
+        description="Poll the feeds on their schedule and deliver alerts.",
+    )
+    _config_arg(run)
+    run.add_argument(
+        "--once",
+        action="store_true",
+        help="poll every feed once, deliver what is pending, then exit (for cron)",
+    )
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what one run would post; change nothing in the state file (implies --once)",
+    )
+    run.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="print alerts as JSON lines (chat, rule, title, link, text) "
+        "instead of the human form, when printing",
+    )
+    run.add_argument(
+        "--deadline",
+        type=_duration,
+        default=timedelta(minutes=10),
+        help="with --once: give up delivering after this long, leave the rest "
+        "pending and exit 75 (default 10m)",
+    )
+
+    demo = sub.add_parser(
+        "demo",
+        parents=[common],
+        help="run the pipeline once over bundled sample feeds",
+        description="Serve examples/ on 127.0.0.1, run the whole pipeline "
+        "once with a fresh state, and print the alerts.",
+    )
+    demo.add_argument("--jsonl", action="store_true", help="print alerts as JSON lines")
+
+    check = sub.add_parser(
+        "check",
+        parents=[common],
+        help="validate a config file",
+        description="Print every problem with its key path and line; exit 1 if there is any.",
+    )
+    _config_arg(check)
+    check.add_argument(
+        "--schema", action="store_true", help="print every accepted key with its default, and exit"
+    )
+    return parser
+
+
+def _config_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", default="config.yaml", type=Path, help="config file (default: config.yaml)"
+    )
+
+
+def _duration(text: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from e
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``bot.py``; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        token = config_mod.read_token()
+    except OSError as e:
+        print(f"error: cannot read TELEGRAM_BOT_TOKEN_FILE: {e.strerror}", file=sys.stderr)
+        return 1
+    level = args.log_level or ("WARNING" if args.command == "demo" else "INFO")
+    logs.setup(level, secrets=(token,) if token else ())
+    try:
+        if args.command == "check":
+            return _check(args)
+        if args.command == "demo":
+            from alerts.demo import run_demo
+
+            code: int = run_demo(jsonl=args.jsonl)
+            return code
+        return _run(args, token)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except AlertsError as e:
+        log.critical("fatal error=%s", e)
+        return 1
+
+
+def _check(args: argparse.Namespace) -> int:
+    if args.schema:
+        print("\n".join(config_mod.schema_lines()))
+        return 0
+    try:
+        config = config_mod.load(args.config)
+        config_mod.check_runnable(config, str(args.config), args.config.read_text("utf-8"))
+    except ConfigError as e:
+        print(str(e))
+        return 1
+    print(f"{args.config}: ok ({len(config.feeds)} feeds, {len(config.rules)} rules)")
+    return 0
+
+
+def _run(args: argparse.Namespace, token: str | None) -> int:
+    config = config_mod.load(args.config)
+    config_mod.check_runnable(config, str(args.config), args.config.read_text("utf-8"))
+    printing = args.dry_run or not token
+    destination: Destination = (
+        StdoutDestination(jsonl=args.jsonl)
+        if printing
+        else TelegramDestination(token or "", config.telegram.api_url)
+    )
+    if args.dry_run:
+        return _dry_run(config, destination, args.deadline)
+    once = args.once
+    return asyncio.run(_serve(config, destination, once=once, deadline=args.deadline))
+
+
+def _dry_run(config: Config, destination: Destination, deadline: timedelta) -> int:
+    """Run once against a copy of the state, so the real file is left as it was."""
+    with tempfile.TemporaryDirectory(prefix="alerts-dry-run-") as tmp:
+        copy = Path(tmp) / "state.db"
+        if Path(config.state).exists():
+            source = Store(config.state)
+            try:
+                source.backup_to(copy)
+            finally:
+                source.close()
+        preview = config.model_copy(update={"state": str(copy)})
+        return asyncio.run(_serve(preview, destination, once=True, deadline=deadline))
+
+
+async def _serve(
+    config: Config, destination: Destination, *, once: bool, deadline: timedelta
+) -> int:
+    store = Store(config.state, lock=True)
+    try:
+        async with Fetcher(_limits(config)) as fetcher:
+            ctx = Context(config, RuleSet.from_config(config), store, fetcher)
+            if once:
+                try:
+                    return await run_once(ctx, destination, deadline)
+                finally:
+                    await destination.close()
+            return await Service(ctx, destination).run()
+    finally:
+        store.close()
+
+
+def _limits(config: Config) -> FetchLimits:
+    polling = config.polling
+    return FetchLimits(
+        timeout=polling.timeout.total_seconds(),
+        max_bytes=polling.max_bytes,
+        max_redirects=polling.max_redirects,
+        concurrency=polling.concurrency,
+    )

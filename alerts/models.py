@@ -1,0 +1,130 @@
+"""The values passed between pipeline stages; no I/O and no third-party imports here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedFeed:
+    """A 200 answer to a feed request (a 304 is not a FetchedFeed)."""
+
+    url: str
+    final_url: str
+    body: bytes
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One entry as parse normalised it: plain values, nothing from feedparser."""
+
+    feed_url: str
+    item_id: str
+    title: str
+    link: str
+    content_html: str
+    published: datetime | None
+    feed_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TermHit:
+    """One term of a rule that matched: what was asked, what was found, where."""
+
+    term: str
+    matched: str
+    field: str
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class RuleHit:
+    """A rule that fired on an item, with the terms that made it fire."""
+
+    rule: str
+    chat: str
+    hits: tuple[TermHit, ...]
+    silent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A FeedItem with the rules that fired on it, all for one destination chat."""
+
+    item: FeedItem
+    chat: str
+    rules: tuple[RuleHit, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryKey:
+    """What dedup compares: a story's normalised title and link."""
+
+    title: str
+    link: str
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """A Match that dedup judged new for its destination."""
+
+    match: Match
+    key: StoryKey
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """A rendered message for one destination; ``key`` makes its delivery idempotent."""
+
+    key: str
+    chat: str
+    rule: str
+    title: str
+    link: str
+    text: str
+    disable_notification: bool = False
+    link_preview: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """An alert as the store holds it, waiting for or done with delivery."""
+
+    id: int
+    alert: Alert
+    status: str
+    attempts: int = 0
+    last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """What the store remembers about a feed between polls."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+    error_streak: int = 0
+    last_error: str | None = None
+    last_success: datetime | None = None
+    next_poll: datetime | None = None
+    gone: bool = False
+    polled_before: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    """What one trip for one feed did, for logs and for ``--once`` accounting."""
+
+    feed_url: str
+    status: str
+    items: int = 0
+    new_items: int = 0
+    alerts: int = 0
+    error: str | None = None
+    extra: dict[str, object] = field(default_factory=dict)

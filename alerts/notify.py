@@ -1,0 +1,138 @@
+"""Destinations for alerts; the only module that imports python-telegram-bot.
+
+A destination is a class with one ``send`` method that returns Telegram's message id (or None)
+and raises :class:`NotifyError` with ``permanent``/``retry_after``/``new_chat`` set from the
+Bot API's answer (table in ``shared/telegram-notes.md``). ``outbox.Courier`` decides what to do
+with that; destinations never retry on their own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from datetime import timedelta
+from typing import IO, Protocol
+
+from alerts.errors import InvalidTokenError, NotifyError
+from alerts.models import Alert
+from alerts.render import to_plain
+
+# Specs: PTB 22 warns on every RetryAfter unless durations are timedeltas (PTB_TIMEDELTA).
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.ext import AIORateLimiter, ExtBot
+
+
+class Destination(Protocol):
+    """Where alerts go."""
+
+    async def start(self) -> None:
+        """Prepare (log in); raise NotifyError when impossible."""
+
+    async def send(self, alert: Alert) -> int | None:
+        """Deliver one alert; return the message id, or raise NotifyError."""
+
+    async def close(self) -> None:
+        """Release connections."""
+
+
+class TelegramDestination:
+    """Sends through the Bot API (or a self-hosted server at ``base_url``)."""
+
+    def __init__(self, token: str, base_url: str | None = None) -> None:
+        # Specs: AIORateLimiter keeps 30 msg/s overall and 20/min per group or channel;
+        # max_retries=0 because the courier handles 429s itself (it knows the deadline).
+        self.bot: ExtBot[int] = ExtBot(
+            token=token,
+            base_url=(base_url or "https://api.telegram.org/bot").rstrip("/"),
+            rate_limiter=AIORateLimiter(max_retries=0),
+        )
+
+    async def start(self) -> None:
+        """Log in (getMe): a bad token fails here, not at the first alert."""
+        try:
+            await self.bot.initialize()
+        except TelegramError as e:
+            raise _convert("getMe", e) from e
+
+    async def send(self, alert: Alert) -> int | None:
+        """sendMessage in HTML parse mode."""
+        try:
+            message = await self.bot.send_message(
+                chat_id=alert.chat,
+                text=alert.text,
+                parse_mode=ParseMode.HTML,
+                disable_notification=alert.disable_notification,
+                link_preview_options=LinkPreviewOptions(is_disabled=not alert.link_preview),
+            )
+        except TelegramError as e:
+            raise _convert(alert.chat, e) from e
+        return message.message_id
+
+    async def close(self) -> None:
+        """Close PTB's HTTP pool."""
+        with contextlib.suppress(TelegramError):
+            await self.bot.shutdown()
+
+
+def _convert(chat: str, e: TelegramError) -> NotifyError:
+    """The Bot API's answer as the courier's vocabulary; subclasses are tested first."""
+    if isinstance(e, RetryAfter):
+        wait = e.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        return NotifyError(chat, e.message, retry_after=seconds)
+    if isinstance(e, ChatMigrated):
+        return NotifyError(chat, e.message, new_chat=str(e.new_chat_id))
+    if isinstance(e, InvalidToken):
+        return InvalidTokenError(chat, "Telegram rejected the bot token", permanent=True)
+    if isinstance(e, Forbidden | BadRequest):
+        return NotifyError(chat, e.message, permanent=True)
+    if isinstance(e, NetworkError):
+        return NotifyError(chat, f"{type(e).__name__}: {e.message}")
+    return NotifyError(chat, f"{type(e).__name__}: {e.message}")
+
+
+class StdoutDestination:
+    """Prints alerts instead of sending them: no token, ``--dry-run`` and the demo."""
+
+    def __init__(self, jsonl: bool = False, stream: IO[str] | None = None) -> None:
+        self.jsonl = jsonl
+        self.stream = stream or sys.stdout
+        self.count = 0
+
+    async def start(self) -> None:
+        """Nothing to prepare."""
+
+    async def send(self, alert: Alert) -> int | None:
+        """Print one alert, human-readable or as one JSON line."""
+        self.count += 1
+        if self.jsonl:
+            record = {
+                "chat": alert.chat,
+                "rule": alert.rule,
+                "title": alert.title,
+                "link": alert.link,
+                "text": alert.text,
+            }
+            self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            rule = f"── alert {self.count} → {alert.chat} "
+            self.stream.write(f"{rule}{'─' * max(3, 72 - len(rule))}\n{to_plain(alert.text)}\n\n")
+        self.stream.flush()
+        return None
+
+    async def close(self) -> None:
+        """Nothing to release."""

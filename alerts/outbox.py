@@ -1,0 +1,148 @@
+"""Drains the outbox: every pending alert reaches its chat once, in order of discovery.
+
+Policy (error table in ``shared/telegram-notes.md``):
+
+- Each chat is drained by its own task, oldest alert first; a chat waits on its own failures
+  and never blocks another chat.
+- 429: wait ``retry_after`` and retry. Timeouts, 5xx and network errors: retry with exponential
+  backoff and full jitter (1 s doubling to 5 min), without limit; the alert stays pending.
+- A migrated group: its alerts move to the new chat id and are resent.
+- Permanent refusals (403, 400): the alert is marked failed with the reason and kept for a
+  re-drive; the chat's next alert is tried.
+- An alert is marked sent only after Telegram returned its message id. A crash between
+  Telegram's answer and that write is the one window that can duplicate a message; it is kept
+  to one SQLite commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from alerts.errors import InvalidTokenError, NotifyError
+from alerts.logs import event
+from alerts.models import OutboxEntry
+from alerts.notify import Destination
+from alerts.store import Store
+
+log = logging.getLogger("alerts.outbox")
+
+BACKOFF_START = 1.0
+BACKOFF_MAX = 300.0
+
+
+def backoff_delay(attempt: int, rng: Callable[[], float] = random.random) -> float:
+    """Full-jitter exponential backoff for the n-th consecutive failure (1-based)."""
+    ceiling: float = min(BACKOFF_MAX, BACKOFF_START * 2.0 ** max(0, attempt - 1))
+    return max(0.1, ceiling * float(rng()))
+
+
+class DeadlineReached(Exception):
+    """The courier gave up for now; alerts stay pending."""
+
+
+class Courier:
+    """Delivers pending alerts from the store through one destination."""
+
+    def __init__(self, store: Store, destination: Destination) -> None:
+        self.store = store
+        self.destination = destination
+        self.delivered = 0
+        self._stopping = asyncio.Event()
+
+    async def drain(self, deadline: float | None = None) -> bool:
+        """Deliver everything pending; False when the deadline (monotonic) left some behind."""
+        chats = self.store.pending_chats()
+        results = await asyncio.gather(
+            *(self.drain_chat(chat, deadline=deadline) for chat in chats), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, InvalidTokenError):
+                raise result
+            if isinstance(result, BaseException) and not isinstance(result, DeadlineReached):
+                raise result
+        return not any(isinstance(r, DeadlineReached) for r in results)
+
+    async def drain_chat(
+        self, chat: str, *, deadline: float | None = None, stopping: asyncio.Event | None = None
+    ) -> None:
+        """Deliver one chat's pending alerts in order, until none is left or ``stopping``."""
+        self._stopping = stopping or self._stopping
+        while entries := self.store.pending(chat, limit=50):
+            for entry in entries:
+                if self._stopping.is_set():
+                    return
+                moved_to = await self._deliver(entry, deadline)
+                if moved_to is not None:
+                    await self.drain_chat(moved_to, deadline=deadline)
+                    return
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, but wake at once when the bot is stopping."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
+    async def _deliver(self, entry: OutboxEntry, deadline: float | None) -> str | None:
+        """Send one alert until it is sent or refused; the new chat id if the chat migrated."""
+        failures = 0
+        while True:
+            try:
+                message_id = await self.destination.send(entry.alert)
+            except NotifyError as e:
+                if isinstance(e, InvalidTokenError):
+                    raise
+                if e.new_chat:
+                    self.store.move_chat(entry.alert.chat, e.new_chat)
+                    event(
+                        log,
+                        logging.WARNING,
+                        "chat_migrated",
+                        chat_id=entry.alert.chat,
+                        new_chat_id=e.new_chat,
+                    )
+                    return e.new_chat
+                if e.permanent:
+                    self.store.mark_failed(entry.id, e.reason)
+                    event(
+                        log,
+                        logging.ERROR,
+                        "alert_failed",
+                        chat_id=entry.alert.chat,
+                        alert=entry.id,
+                        error=e.reason,
+                    )
+                    return None
+                failures += 1
+                self.store.mark_attempt(entry.id, e.reason)
+                wait = e.retry_after if e.retry_after else backoff_delay(failures)
+                event(
+                    log,
+                    logging.WARNING,
+                    "send_retry",
+                    chat_id=entry.alert.chat,
+                    alert=entry.id,
+                    error=e.reason,
+                    wait=f"{wait:.1f}s",
+                )
+                if deadline is not None and time.monotonic() + wait > deadline:
+                    raise DeadlineReached(entry.alert.chat) from e
+                await self._pause(wait)
+                if self._stopping.is_set():
+                    return None
+                continue
+            self.store.mark_sent(entry.id, message_id, datetime.now(UTC))
+            self.delivered += 1
+            event(
+                log,
+                logging.INFO,
+                "alert_sent",
+                chat_id=entry.alert.chat,
+                alert=entry.id,
+                message_id=message_id,
+            )
+            return None

@@ -1,0 +1,158 @@
+"""The Telegram message for an alert; pure.
+
+HTML parse mode (https://core.telegram.org/bots/api#html-style): every piece of feed text is
+unescaped by the earlier stages and escaped here exactly once, so ``&nbsp;`` or a stray ``<``
+in a feed can never break a message. Layout::
+
+    <b>Title</b>
+    Summary, one or two sentences.
+
+    Matched <i>rule</i>: term, term (as "alias")
+    Source · 12 Jun 2026 08:00 UTC
+    <a href="link">link</a>
+
+The message stays within Telegram's 4096 characters, counted as UTF-16 code units after entity
+parsing (https://core.telegram.org/bots/api#sendmessage): the summary is trimmed first, at a
+word, and only then the title. Trimming happens on plain text before escaping, so it never cuts
+inside a tag or an entity, and Python strings never split a surrogate pair.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from dataclasses import dataclass
+from datetime import datetime
+from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
+
+from alerts.models import Alert, Match, RuleHit
+from alerts.summary import truncate_words
+
+MAX_MESSAGE_UNITS = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class MessageStyle:
+    """Settings of the message that come from the config."""
+
+    timezone: str = "UTC"
+    link_preview: bool = False
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def why(rules: tuple[RuleHit, ...]) -> str:
+    """Plain text: the rules that fired and the words that made them fire."""
+    parts = []
+    for rule in rules:
+        terms = []
+        for hit in rule.hits:
+            shown = hit.term.strip("/")
+            same = hit.matched.casefold() == hit.term.casefold()
+            terms.append(shown if same else f'{shown} (as "{hit.matched}")')
+        parts.append(f"{rule.rule}: {', '.join(dict.fromkeys(terms))}")
+    return "; ".join(parts)
+
+
+def _when(published: datetime | None, timezone: str) -> str:
+    if published is None:
+        return ""
+    local = published.astimezone(ZoneInfo(timezone))
+    return local.strftime("%d %b %Y %H:%M ") + (local.tzname() or timezone)
+
+
+def alert_key(feed_url: str, item_id: str, chat: str) -> str:
+    """The idempotency key of an alert: one story (feed item) to one destination."""
+    raw = f"{feed_url}\n{item_id}\n{chat}".encode()
+    return hashlib.sha256(raw).hexdigest()[:32]
+
+
+def render(match: Match, summary: str, source: str, style: MessageStyle) -> Alert:
+    """The alert for one match, within Telegram's length limit."""
+    item = match.item
+    title = item.title or "(untitled)"
+    footer_plain, footer_html = _footer(match, source, style)
+    budget = MAX_MESSAGE_UNITS - utf16_len(footer_plain) - 4
+    title, summary = _fit(title, summary, budget)
+    body = f"<b>{html.escape(title, quote=False)}</b>"
+    if summary:
+        body += "\n" + html.escape(summary, quote=False)
+    return Alert(
+        key=alert_key(item.feed_url, item.item_id, match.chat),
+        chat=match.chat,
+        rule=", ".join(r.rule for r in match.rules),
+        title=title,
+        link=item.link,
+        text=f"{body}\n\n{footer_html}",
+        disable_notification=all(r.silent for r in match.rules),
+        link_preview=style.link_preview,
+    )
+
+
+def _footer(match: Match, source: str, style: MessageStyle) -> tuple[str, str]:
+    reason = why(match.rules)
+    when = _when(match.item.published, style.timezone)
+    meta = " · ".join(p for p in (source, when) if p)
+    plain = f"Matched {reason}\n{meta}"
+    markup = f"Matched <i>{html.escape(reason, quote=False)}</i>\n{html.escape(meta, quote=False)}"
+    link = match.item.link
+    if link:
+        plain += "\n" + link
+        markup += (
+            f'\n<a href="{html.escape(link, quote=True)}">{html.escape(link, quote=False)}</a>'
+        )
+    return plain, markup
+
+
+def _fit(title: str, summary: str, budget: int) -> tuple[str, str]:
+    if utf16_len(title) + 1 + utf16_len(summary) <= budget:
+        return title, summary
+    title = _cut(title, max(budget // 4, 16))
+    room = budget - utf16_len(title) - 1
+    return title, _cut(summary, room) if room > 16 else ""
+
+
+def _cut(text: str, units: int) -> str:
+    """At most ``units`` UTF-16 code units, cut at a word, with an ellipsis."""
+    if utf16_len(text) <= units:
+        return text
+    limit = units
+    cut = truncate_words(text, limit)
+    while utf16_len(cut) > units and limit > 1:
+        limit -= max(1, (utf16_len(cut) - units) // 2)
+        cut = truncate_words(text, limit)
+    return cut
+
+
+class _Plain(HTMLParser):
+    """Telegram HTML to the text a person would see, bold marked with ``**``."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.href: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("b", "strong"):
+            self.out.append("**")
+        elif tag == "a":
+            self.href = dict(attrs).get("href")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("b", "strong"):
+            self.out.append("**")
+
+    def handle_data(self, data: str) -> None:
+        self.out.append(data)
+
+
+def to_plain(markup: str) -> str:
+    """How Telegram would show a message, as plain text with the bold parts marked."""
+    parser = _Plain()
+    parser.feed(markup)
+    parser.close()
+    return "".join(parser.out)

@@ -1,0 +1,177 @@
+"""When each feed is polled and when alerts are delivered; the only place that loops or sleeps.
+
+``run_once`` polls every feed once, then drains the outbox until it is empty or the deadline
+passes. ``serve`` runs APScheduler's AsyncIOScheduler (one scheduler for all work): one
+interval job per feed with jitter, ``max_instances=1`` so a feed is never polled twice at once,
+``coalesce`` so a late job runs once; a feed in backoff skips its turns until its ``next_poll``.
+The courier drains each chat in its own task as alerts arrive. SIGINT/SIGTERM stop it: no new
+polls or sends start, an in-flight send gets a grace period to finish (else its alert stays
+pending), and the store is closed by the caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import signal
+import time
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
+from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
+
+from alerts.config import FeedConfig
+from alerts.errors import InvalidTokenError
+from alerts.logs import event
+from alerts.notify import Destination
+from alerts.outbox import Courier, DeadlineReached
+from alerts.pipeline import Context, Fetched, fetch_and_parse, poll_feed, record
+
+log = logging.getLogger("alerts.scheduler")
+
+EXIT_OK = 0
+EXIT_TEMPFAIL = 75  # sysexits.h EX_TEMPFAIL: try again later
+SEND_GRACE = 10.0
+
+
+def prune(ctx: Context) -> None:
+    """Forget what retention and the dedup window no longer need."""
+    removed = ctx.store.prune(
+        datetime.now(UTC), ctx.config.items.retention, ctx.config.dedup.window
+    )
+    if removed:
+        event(log, logging.INFO, "store_pruned", rows=removed)
+
+
+async def run_once(ctx: Context, destination: Destination, deadline: timedelta) -> int:
+    """Poll every feed once, deliver what is pending; 75 when Telegram kept failing."""
+    prune(ctx)
+    # Fetch and parse concurrently, but decide in config order: which copy of a story is
+    # alerted, and the order of alerts, then do not depend on which server answered first.
+    steps = await asyncio.gather(*(fetch_and_parse(ctx, f) for f in ctx.config.feeds))
+    results = [record(ctx, s) if isinstance(s, Fetched) else s for s in steps]
+    failed = [r for r in results if r.status in ("failed", "error", "gone")]
+    event(
+        log,
+        logging.INFO,
+        "poll_cycle_done",
+        feeds=len(results),
+        failed=len(failed),
+        alerts=sum(r.alerts for r in results),
+    )
+    await destination.start()
+    courier = Courier(ctx.store, destination)
+    done = await courier.drain(deadline=time.monotonic() + deadline.total_seconds())
+    if not done:
+        event(log, logging.WARNING, "delivery_deadline", pending=ctx.store.counts()["pending"])
+        return EXIT_TEMPFAIL
+    return EXIT_OK
+
+
+class Service:
+    """The long-running bot: scheduled polls and continuous delivery."""
+
+    def __init__(self, ctx: Context, destination: Destination) -> None:
+        self.ctx = ctx
+        self.destination = destination
+        self.courier = Courier(ctx.store, destination)
+        self.stop = asyncio.Event()
+        self.wake = asyncio.Event()
+        self.fatal: BaseException | None = None
+        self._polls: set[asyncio.Task[object]] = set()
+        self._senders: dict[str, asyncio.Task[None]] = {}
+
+    async def run(self) -> int:
+        """Run until a signal (or a fatal error); returns the exit code."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.stop.set)
+        await self.destination.start()
+        scheduler = self._scheduler()
+        scheduler.start()
+        self.wake.set()  # alerts left pending by an earlier run are sent first
+        dispatcher = asyncio.create_task(self._dispatch())
+        event(log, logging.INFO, "service_started", feeds=len(self.ctx.config.feeds))
+        await self.stop.wait()
+        event(log, logging.INFO, "service_stopping")
+        scheduler.shutdown(wait=False)
+        dispatcher.cancel()
+        await self._finish()
+        return 1 if self.fatal else EXIT_OK
+
+    def _scheduler(self) -> AsyncIOScheduler:
+        polling = self.ctx.config.polling
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        now = datetime.now(UTC)
+        for feed in self.ctx.config.feeds:
+            interval = self.ctx.interval(feed).total_seconds()
+            first = now + timedelta(seconds=random.uniform(0, polling.jitter.total_seconds()))
+            scheduler.add_job(
+                self._poll,
+                IntervalTrigger(
+                    seconds=interval, jitter=polling.jitter.total_seconds() or None, timezone=UTC
+                ),
+                args=[feed],
+                id=feed.url,
+                max_instances=1,
+                coalesce=True,
+                next_run_time=first,
+                misfire_grace_time=None,
+            )
+        scheduler.add_job(prune, IntervalTrigger(hours=1, timezone=UTC), args=[self.ctx])
+        return scheduler
+
+    async def _poll(self, feed: FeedConfig) -> None:
+        if self.stop.is_set():
+            return
+        state = self.ctx.store.feed_state(feed.url)
+        if state.next_poll and state.next_poll > datetime.now(UTC):
+            return  # in backoff after failures
+        task = asyncio.current_task()
+        if task is not None:
+            self._polls.add(task)
+        try:
+            result = await poll_feed(self.ctx, feed)
+        finally:
+            if task is not None:
+                self._polls.discard(task)
+        if result.alerts:
+            self.wake.set()
+
+    async def _dispatch(self) -> None:
+        while not self.stop.is_set():
+            await self.wake.wait()
+            self.wake.clear()
+            for chat in self.ctx.store.pending_chats():
+                task = self._senders.get(chat)
+                if task is None or task.done():
+                    self._senders[chat] = asyncio.create_task(self._send_chat(chat))
+
+    async def _send_chat(self, chat: str) -> None:
+        try:
+            await self.courier.drain_chat(chat, stopping=self.stop)
+        except InvalidTokenError as e:
+            log.critical("telegram_token_rejected error=%s", e.reason)
+            self.fatal = e
+            self.stop.set()
+        except DeadlineReached:
+            pass
+        except Exception as e:
+            log.critical("courier_crashed chat_id=%s", chat, exc_info=True)
+            self.fatal = e
+            self.stop.set()
+        else:
+            if self.ctx.store.pending(chat, limit=1):
+                self.wake.set()
+
+    async def _finish(self) -> None:
+        for task in list(self._polls):
+            task.cancel()
+        senders = [t for t in self._senders.values() if not t.done()]
+        if senders:
+            _, late = await asyncio.wait(senders, timeout=SEND_GRACE)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        await self.destination.close()

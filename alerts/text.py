@@ -1,0 +1,59 @@
+"""Text normalisation shared by the rules and dedup stages; pure, standard library only.
+
+``normalize`` is the one definition of "the same words" in the bot: HTML entities decoded,
+Unicode NFKC, case-folded, accents removed (Erdoğan = Erdogan), every hyphen and dash a space,
+curly quotes straight, runs of white space one space.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+# Every Unicode dash and hyphen (category Pd) plus the minus sign and soft hyphen's neighbours.
+_DASHES = re.compile(
+    r"[\u002d\u058a\u05be\u1400\u1806\u2010-\u2015\u2212\u2e17\u2e1a"
+    r"\u2e3a\u2e3b\u2e40\u301c\u3030\u30a0\ufe31\ufe32\ufe58\ufe63\uff0d]"
+)
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u02bc": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+    }
+)
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060\ufeff\u202a-\u202e]")
+_SPACE = re.compile(r"\s+")
+
+
+def strip_accents(text: str) -> str:
+    """Remove combining marks: São Paulo -> Sao Paulo (NFD, drop category Mn, NFC)."""
+    decomposed = unicodedata.normalize("NFD", text)
+    kept = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    return unicodedata.normalize("NFC", kept)
+
+
+def normalize(text: str) -> str:
+    """The comparable form of a text, for matching and dedup."""
+    text = html.unescape(text)
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", text)
+    text = strip_accents(text.casefold())
+    text = _DASHES.sub(" ", text).translate(_QUOTES)
+    return _SPACE.sub(" ", text).strip()
+
+
+def collapse_space(text: str) -> str:
+    """Runs of white space as one space, ends trimmed."""
+    return _SPACE.sub(" ", text).strip()
