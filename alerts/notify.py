@@ -60,6 +60,7 @@ class TelegramDestination:
             base_url=(base_url or "https://api.telegram.org/bot").rstrip("/"),
             rate_limiter=AIORateLimiter(max_retries=0),
         )
+        self._ready = False
 
     async def start(self) -> None:
         """Log in (getMe): a bad token fails here, not at the first alert."""
@@ -67,9 +68,12 @@ class TelegramDestination:
             await self.bot.initialize()
         except TelegramError as e:
             raise _convert("getMe", e) from e
+        self._ready = True
 
     async def send(self, alert: Alert) -> int | None:
-        """sendMessage in HTML parse mode."""
+        """sendMessage in HTML parse mode (logging in first if Telegram was down at start)."""
+        if not self._ready:
+            await self.start()
         try:
             message = await self.bot.send_message(
                 chat_id=alert.chat,

@@ -22,7 +22,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[impo
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
 from alerts.config import FeedConfig
-from alerts.errors import InvalidTokenError
+from alerts.errors import InvalidTokenError, NotifyError
 from alerts.logs import event
 from alerts.notify import Destination
 from alerts.outbox import Courier, DeadlineReached
@@ -44,6 +44,16 @@ def prune(ctx: Context) -> None:
         event(log, logging.INFO, "store_pruned", rows=removed)
 
 
+async def start_destination(destination: Destination) -> None:
+    """Log in early so a bad token stops the bot at once; Telegram being down does not."""
+    try:
+        await destination.start()
+    except InvalidTokenError:
+        raise
+    except NotifyError as e:
+        event(log, logging.WARNING, "telegram_unreachable", error=e.reason)
+
+
 async def run_once(ctx: Context, destination: Destination, deadline: timedelta) -> int:
     """Poll every feed once, deliver what is pending; 75 when Telegram kept failing."""
     prune(ctx)
@@ -60,7 +70,7 @@ async def run_once(ctx: Context, destination: Destination, deadline: timedelta) 
         failed=len(failed),
         alerts=sum(r.alerts for r in results),
     )
-    await destination.start()
+    await start_destination(destination)
     courier = Courier(ctx.store, destination)
     done = await courier.drain(deadline=time.monotonic() + deadline.total_seconds())
     if not done:
@@ -87,7 +97,7 @@ class Service:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.stop.set)
-        await self.destination.start()
+        await start_destination(self.destination)
         scheduler = self._scheduler()
         scheduler.start()
         self.wake.set()  # alerts left pending by an earlier run are sent first

@@ -226,8 +226,8 @@ class Store:
             )
             for alert, key in record.alerts:
                 cursor = db.execute(
-                    "INSERT OR IGNORE INTO outbox (key, chat, rule, title, link, text, silent,"
-                    " link_preview, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO outbox (key, chat, rule, title, link, text, silent,"
+                    " link_preview, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
                     (
                         alert.key,
                         alert.chat,

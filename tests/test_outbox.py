@@ -1,0 +1,153 @@
+"""alerts/outbox.py and alerts/notify.py: python-telegram-bot against the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from alerts import outbox
+from alerts.errors import InvalidTokenError
+from alerts.models import Alert, StoryKey
+from alerts.notify import StdoutDestination, TelegramDestination
+from alerts.outbox import Courier
+from alerts.scheduler import start_destination
+from alerts.store import FAILED, PENDING, SENT, PollRecord, Store
+from tests.fakes.botapi import FakeBotAPI
+
+NOW = datetime(2026, 6, 13, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(outbox, "BACKOFF_START", 0.05)
+
+
+def queue(store: Store, *chats: str) -> None:
+    alerts = [
+        (
+            Alert(key=f"k{n}", chat=chat, rule="r", title=f"T{n}", link="", text=f"<b>T{n}</b>"),
+            StoryKey(f"t{n}", ""),
+        )
+        for n, chat in enumerate(chats)
+    ]
+    store.record_poll(PollRecord("u", None, None, None, [], alerts), NOW)
+
+
+def drain(store: Store, api: FakeBotAPI, deadline: float = 30.0, token: str = "123:ABC") -> bool:
+    async def go() -> bool:
+        destination = TelegramDestination(token, api.base_url)
+        try:
+            await start_destination(destination)
+            return await Courier(store, destination).drain(time.monotonic() + deadline)
+        finally:
+            await destination.close()
+
+    return asyncio.run(go())
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "state.db")
+
+
+def test_alerts_are_sent_in_order_and_recorded(store: Store, telegram: FakeBotAPI) -> None:
+    queue(store, "@c", "@c", "@d", "@c")
+    assert drain(store, telegram)
+    by_chat = [(m.chat_id, m.text) for m in telegram.messages]
+    assert [t for c, t in by_chat if c == "@c"] == ["<b>T0</b>", "<b>T1</b>", "<b>T3</b>"]
+    assert store.counts() == {PENDING: 0, SENT: 4, FAILED: 0}
+    ids = {m.message_id for m in telegram.messages}
+    assert {mid for _, mid, _ in store.sent_messages()} == ids
+    params = telegram.messages[0].params
+    assert params["parse_mode"] == "HTML"
+    assert json.loads(params["link_preview_options"]) == {"is_disabled": True}
+
+
+def test_429_waits_retry_after_and_retries(store: Store, telegram: FakeBotAPI) -> None:
+    queue(store, "@c", "@c")
+    telegram.fail(
+        "sendMessage", 429, "Too Many Requests: retry after 1", parameters={"retry_after": 1}
+    )
+    started = time.monotonic()
+    assert drain(store, telegram)
+    assert time.monotonic() - started >= 1.0
+    assert telegram.count_429 == 1
+    assert [m.text for m in telegram.messages] == ["<b>T0</b>", "<b>T1</b>"]
+
+
+def test_server_errors_are_retried_with_backoff(store: Store, telegram: FakeBotAPI) -> None:
+    queue(store, "@c")
+    telegram.fail("sendMessage", 500, "Internal Server Error", times=3)
+    assert drain(store, telegram)
+    assert len(telegram.messages) == 1
+    assert store.counts()[SENT] == 1
+
+
+def test_permanent_refusal_marks_failed_and_goes_on(store: Store, telegram: FakeBotAPI) -> None:
+    queue(store, "@c", "@c")
+    telegram.fail("sendMessage", 403, "Forbidden: bot is not a member of the channel chat")
+    assert drain(store, telegram)
+    assert store.counts() == {PENDING: 0, SENT: 1, FAILED: 1}
+    assert [m.text for m in telegram.messages] == ["<b>T1</b>"]
+
+
+def test_migrated_group_is_resent_to_the_new_id(store: Store, telegram: FakeBotAPI) -> None:
+    queue(store, "-4001", "-4001")
+    telegram.fail(
+        "sendMessage",
+        400,
+        "Bad Request: group chat was upgraded to a supergroup chat",
+        parameters={"migrate_to_chat_id": -1004001},
+    )
+    assert drain(store, telegram)
+    assert [m.chat_id for m in telegram.messages] == ["-1004001", "-1004001"]
+    assert store.counts()[SENT] == 2
+
+
+def test_telegram_down_past_the_deadline_keeps_alerts_pending(
+    store: Store, telegram: FakeBotAPI
+) -> None:
+    queue(store, "@c", "@d")
+    telegram.set_down(True)
+    assert drain(store, telegram, deadline=1.0) is False
+    assert store.counts()[PENDING] == 2
+    telegram.set_down(False)
+    assert drain(store, telegram)
+    assert store.counts()[SENT] == 2
+
+
+def test_bad_token_stops_with_a_clear_error(store: Store, telegram: FakeBotAPI) -> None:
+    queue(store, "@c")
+    with pytest.raises(InvalidTokenError):
+        drain(store, telegram, token="999:WRONG")
+    assert store.counts()[PENDING] == 1
+
+
+def test_stdout_destination_prints_human_and_jsonl() -> None:
+    a = Alert(
+        key="k", chat="@c", rule="r", title="T & U", link="https://x", text="<b>T &amp; U</b>"
+    )
+    human, lines = io.StringIO(), io.StringIO()
+    asyncio.run(StdoutDestination(stream=human).send(a))
+    asyncio.run(StdoutDestination(jsonl=True, stream=lines).send(a))
+    assert "**T & U**" in human.getvalue()
+    record = json.loads(lines.getvalue())
+    assert record == {
+        "chat": "@c",
+        "rule": "r",
+        "title": "T & U",
+        "link": "https://x",
+        "text": "<b>T &amp; U</b>",
+    }
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    assert outbox.backoff_delay(1, rng=lambda: 1.0) == pytest.approx(0.1)  # the floor
+    assert outbox.backoff_delay(3, rng=lambda: 1.0) == pytest.approx(0.2)
+    assert outbox.backoff_delay(40, rng=lambda: 1.0) == outbox.BACKOFF_MAX

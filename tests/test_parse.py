@@ -1,0 +1,106 @@
+"""alerts/parse.py: feed bytes to FeedItems, with the id rules of issue 2."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from alerts.errors import ParseError
+from alerts.models import FetchedFeed
+from alerts.parse import parse_feed
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "feeds"
+
+
+def fetched(body: str, url: str = "https://feed.example/rss") -> FetchedFeed:
+    return FetchedFeed(url=url, final_url=url, body=body.encode(), content_type="application/xml")
+
+
+def rss_item(inner: str) -> str:
+    return (
+        '<?xml version="1.0"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>T</title>'
+        f"<item>{inner}</item></channel></rss>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("inner", "expected_id"),
+    [
+        (
+            '<guid isPermaLink="false">abc-1</guid><link>https://x.example/a</link><title>A</title>',
+            "abc-1",
+        ),
+        ("<link>https://x.example/a</link><title>A</title>", "https://x.example/a"),
+    ],
+)
+def test_item_id_is_guid_else_link(inner: str, expected_id: str) -> None:
+    (item,) = parse_feed(fetched(rss_item(inner)))
+    assert item.item_id == expected_id
+
+
+def test_item_id_without_guid_or_link_is_a_stable_hash() -> None:
+    body = rss_item("<title>Only a title</title><pubDate>Sat, 13 Jun 2026 02:10:00 GMT</pubDate>")
+    first = parse_feed(fetched(body))[0].item_id
+    assert first.startswith("sha1:")
+    assert parse_feed(fetched(body))[0].item_id == first
+    other = rss_item("<title>Another title</title><pubDate>Sat, 13 Jun 2026 02:10:00 GMT</pubDate>")
+    assert parse_feed(fetched(other))[0].item_id != first
+
+
+def test_content_encoded_is_preferred_over_description() -> None:
+    body = rss_item(
+        "<title>A</title><description>short teaser</description>"
+        "<content:encoded><![CDATA[<p>The full text.</p>]]></content:encoded>"
+    )
+    (item,) = parse_feed(fetched(body))
+    assert "The full text." in item.content_html
+    assert "teaser" not in item.content_html
+
+
+def test_published_is_utc() -> None:
+    body = rss_item("<title>A</title><pubDate>Sat, 13 Jun 2026 11:10:00 +0900</pubDate>")
+    (item,) = parse_feed(fetched(body))
+    assert item.published == datetime(2026, 6, 13, 2, 10, tzinfo=UTC)
+
+
+def test_html_in_atom_title_becomes_plain_text() -> None:
+    body = (
+        '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>F</title>'
+        '<entry><id>e1</id><title type="html">&lt;b&gt;Bold&lt;/b&gt; &amp;amp; more</title>'
+        '<link href="/a/1"/><updated>2026-06-13T04:12:00Z</updated></entry></feed>'
+    )
+    (item,) = parse_feed(fetched(body, "https://atom.example/feed"))
+    assert item.title == "Bold & more"
+    assert item.link == "https://atom.example/a/1"  # relative link resolved against the feed
+
+
+def test_script_is_sanitised_out_of_content() -> None:
+    body = rss_item(
+        "<title>A</title><description>&lt;p&gt;Hi&lt;/p&gt;&lt;script&gt;alert(1)"
+        "&lt;/script&gt;</description>"
+    )
+    (item,) = parse_feed(fetched(body))
+    assert "script" not in item.content_html
+    assert "Hi" in item.content_html
+
+
+def test_not_a_feed_is_a_parse_error() -> None:
+    with pytest.raises(ParseError, match="not a feed"):
+        parse_feed(fetched("<html><body><p>Hello <b>world</body>"))
+
+
+def test_feed_order_is_kept_and_name_attached() -> None:
+    items = parse_feed(
+        FetchedFeed("u", "u", (EXAMPLES / "world-briefs.xml").read_bytes()), "World Briefs"
+    )
+    assert [i.title.split()[0] for i in items] == ["Kim", "Erdogan", "North", "Marathon"]
+    assert {i.feed_name for i in items} == {"World Briefs"}
+
+
+def test_huge_title_is_capped() -> None:
+    body = rss_item(f"<title>{'word ' * 100_000}</title>")
+    (item,) = parse_feed(fetched(body))
+    assert len(item.title) <= 1000
