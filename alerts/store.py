@@ -227,7 +227,8 @@ class Store:
             for alert, key in record.alerts:
                 cursor = db.execute(
                     "INSERT INTO outbox (key, chat, rule, title, link, text, silent,"
-                    " link_preview, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                    " link_preview, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (key) DO NOTHING",
                     (
                         alert.key,
                         alert.chat,

@@ -11,8 +11,8 @@ import pytest
 # Specs: PTB 22 warns on RetryAfter durations unless this is set (shared/telegram-notes.md).
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-from tests.fakes.botapi import FakeBotAPI  # noqa: E402
-from tests.fakes.feeds import FeedServer  # noqa: E402
+from tests.fakes.botapi import FakeBotAPI
+from tests.fakes.feeds import FeedServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

@@ -6,8 +6,8 @@ import hashlib
 import threading
 import time
 from dataclasses import dataclass, field
-from email.utils import format_datetime
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -62,7 +62,7 @@ class FeedServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 pass
 
             def do_GET(self) -> None:
@@ -75,16 +75,14 @@ class FeedServer:
                 if route.delay:
                     time.sleep(route.delay)
                 etag = '"' + hashlib.sha1(route.body).hexdigest() + '"'
-                if route.conditional and route.status == 200:
-                    if self.headers.get("If-None-Match") == etag:
-                        with server._lock:
-                            server.not_modified[self.path] = (
-                                server.not_modified.get(self.path, 0) + 1
-                            )
-                        self.send_response(304)
-                        self.send_header("ETag", etag)
-                        self.end_headers()
-                        return
+                fresh = self.headers.get("If-None-Match") == etag
+                if route.conditional and route.status == 200 and fresh:
+                    with server._lock:
+                        server.not_modified[self.path] = server.not_modified.get(self.path, 0) + 1
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.end_headers()
+                    return
                 self.send_response(route.status)
                 self.send_header("Content-Type", route.content_type)
                 self.send_header("Content-Length", str(len(route.body)))
