@@ -1,0 +1,214 @@
+"""alerts/pipeline.py and scheduler.run_once in process: one trip per feed, failures isolated."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from alerts import config as config_mod
+from alerts.fetch import Fetcher, FetchLimits
+from alerts.models import FeedItem, PollResult
+from alerts.notify import StdoutDestination
+from alerts.pipeline import Context, poll_feed, select_new
+from alerts.rules import RuleSet
+from alerts.scheduler import run_once
+from alerts.store import Store
+from tests.fakes.feeds import FeedServer, rss
+
+NOW = datetime.now(UTC)
+
+
+def item(n: int, title: str, age: timedelta = timedelta(minutes=5)) -> dict[str, str]:
+    return {
+        "title": title,
+        "link": f"https://n.example/{n}",
+        "guid": f"g{n}",
+        "description": f"{title}. Details follow.",
+        "date": (NOW - age).isoformat(),
+    }
+
+
+class Bot:
+    """A config over the feed server, a store in tmp_path, and printed alerts."""
+
+    def __init__(self, tmp: Path, feeds: FeedServer, feed_lines: str, **items: str) -> None:
+        extra = "".join(f"  {k}: {v}\n" for k, v in items.items())
+        self.config = config_mod.loads(
+            f"""\
+telegram: {{chat: "@alerts"}}
+items:
+  max_age: 7d
+{extra}feeds:
+{feed_lines.format(base=feeds.url(""))}
+rules:
+  - {{name: Quakes, any: [earthquake]}}
+""",
+            base_dir=tmp,
+        )
+        self.store = Store(self.config.state)
+        self.out = io.StringIO()
+
+    def once(self) -> int:
+        async def go() -> int:
+            async with Fetcher(FetchLimits(timeout=5)) as fetcher:
+                ctx = Context(self.config, RuleSet.from_config(self.config), self.store, fetcher)
+                return await run_once(ctx, StdoutDestination(stream=self.out), timedelta(1))
+
+        return asyncio.run(go())
+
+    def poll(self, index: int = 0) -> PollResult:
+        async def go() -> PollResult:
+            async with Fetcher(FetchLimits(timeout=5)) as fetcher:
+                ctx = Context(self.config, RuleSet.from_config(self.config), self.store, fetcher)
+                return await poll_feed(ctx, self.config.feeds[index])
+
+        return asyncio.run(go())
+
+    def alerts(self) -> list[str]:
+        return [block.split("\n")[1] for block in self.out.getvalue().split("── alert")[1:]]
+
+
+@pytest.fixture
+def two_feeds(tmp_path: Path, feeds: FeedServer) -> Iterator[Bot]:
+    lines = (
+        '  - {{url: "{base}/bad.xml", name: Bad, backfill: 5}}\n'
+        '  - {{url: "{base}/good.xml", name: Good, backfill: 5}}'
+    )
+    bot = Bot(tmp_path, feeds, lines)
+    yield bot
+    bot.store.close()
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "expected"),
+    [
+        (500, "oops", "HTTP 500"),
+        (404, "missing", "HTTP 404"),
+        (200, "<html><body>not a feed", "not a feed"),
+    ],
+)
+def test_one_broken_feed_never_stops_the_others(
+    two_feeds: Bot, feeds: FeedServer, status: int, body: str, expected: str
+) -> None:
+    feeds.set("/bad.xml", body, status=status, content_type="text/html")
+    feeds.set("/good.xml", rss([item(1, "Earthquake hits coast")]))
+    assert two_feeds.once() == 0
+    assert two_feeds.alerts() == ["**Earthquake hits coast**"]
+    bad = two_feeds.store.feed_state(feeds.url("/bad.xml"))
+    assert bad.error_streak == 1
+    assert expected in (bad.last_error or "")
+    assert bad.next_poll is not None and bad.next_poll > datetime.now(UTC)
+
+
+def test_failing_feed_backs_off_longer_each_time_and_recovers(
+    two_feeds: Bot, feeds: FeedServer
+) -> None:
+    feeds.set("/bad.xml", "oops", status=500)
+    waits = []
+    for _ in range(3):
+        assert two_feeds.poll(0).status == "failed"
+        state = two_feeds.store.feed_state(feeds.url("/bad.xml"))
+        assert state.next_poll is not None
+        waits.append(state.next_poll - datetime.now(UTC))
+    assert waits[0] < waits[1] < waits[2]
+    assert waits[2] <= two_feeds.config.polling.backoff_max
+    feeds.set("/bad.xml", rss([item(1, "Calm day")]))
+    assert two_feeds.poll(0).status == "ok"
+    assert two_feeds.store.feed_state(feeds.url("/bad.xml")).error_streak == 0
+
+
+def test_retry_after_is_honoured(two_feeds: Bot, feeds: FeedServer) -> None:
+    feeds.set("/bad.xml", "busy", status=503, headers={"Retry-After": "7200"})
+    two_feeds.poll(0)
+    state = two_feeds.store.feed_state(feeds.url("/bad.xml"))
+    assert state.next_poll is not None
+    assert state.next_poll - datetime.now(UTC) > timedelta(minutes=119)
+
+
+def test_gone_feed_is_not_polled_again(two_feeds: Bot, feeds: FeedServer) -> None:
+    feeds.set("/bad.xml", "gone", status=410)
+    feeds.set("/good.xml", rss([]))
+    two_feeds.once()
+    two_feeds.once()
+    assert feeds.requests["/bad.xml"] == 1
+    assert two_feeds.store.feed_state(feeds.url("/bad.xml")).gone
+
+
+def test_first_sight_records_without_alerting(tmp_path: Path, feeds: FeedServer) -> None:
+    bot = Bot(tmp_path, feeds, '  - {{url: "{base}/f.xml"}}')
+    feeds.set("/f.xml", rss([item(2, "Earthquake two"), item(1, "Earthquake one")]))
+    bot.once()
+    assert bot.alerts() == []
+    feeds.set("/f.xml", rss([item(3, "Earthquake three"), item(2, "Earthquake two")]))
+    bot.once()
+    assert bot.alerts() == ["**Earthquake three**"]
+
+
+def test_backfill_alerts_the_newest_n(tmp_path: Path, feeds: FeedServer) -> None:
+    bot = Bot(tmp_path, feeds, '  - {{url: "{base}/f.xml", backfill: 2}}')
+    feeds.set(
+        "/f.xml",
+        rss(
+            [
+                item(3, "Earthquake three", timedelta(minutes=1)),
+                item(2, "Earthquake two", timedelta(minutes=2)),
+                item(1, "Earthquake one", timedelta(minutes=3)),
+            ]
+        ),
+    )
+    bot.once()
+    assert bot.alerts() == ["**Earthquake two**", "**Earthquake three**"]  # oldest first
+
+
+def test_old_items_are_never_alerted(tmp_path: Path, feeds: FeedServer) -> None:
+    bot = Bot(tmp_path, feeds, '  - {{url: "{base}/f.xml", backfill: 5}}')
+    feeds.set(
+        "/f.xml",
+        rss(
+            [
+                item(2, "Earthquake today"),
+                item(1, "Earthquake archive", timedelta(days=30)),
+            ]
+        ),
+    )
+    bot.once()
+    assert bot.alerts() == ["**Earthquake today**"]
+
+
+def test_unchanged_body_is_not_parsed_again(tmp_path: Path, feeds: FeedServer) -> None:
+    bot = Bot(tmp_path, feeds, '  - {{url: "{base}/f.xml"}}\n  - {{url: "{base}/g.xml"}}')
+    feeds.set("/f.xml", rss([item(1, "Calm")]))  # answers 304 to its ETag
+    feeds.set("/g.xml", rss([item(1, "Calm")]), conditional=False)  # no validators at all
+    assert [bot.poll(0).status, bot.poll(1).status] == ["ok", "ok"]
+    assert [bot.poll(0).status, bot.poll(1).status] == ["not_modified", "unchanged"]
+    assert feeds.not_modified["/f.xml"] == 1
+
+
+def test_retellings_in_one_poll_alert_once(tmp_path: Path, feeds: FeedServer) -> None:
+    bot = Bot(tmp_path, feeds, '  - {{url: "{base}/f.xml", backfill: 5}}')
+    feeds.set(
+        "/f.xml",
+        rss(
+            [
+                item(2, "Strong earthquake hits the coast of Chile, killing 3"),
+                item(1, "Strong earthquake hits coast of Chile, killing 3"),
+            ]
+        ),
+    )
+    bot.once()
+    assert len(bot.alerts()) == 1
+
+
+def feed_item(n: int, published: datetime | None) -> FeedItem:
+    return FeedItem("u", f"g{n}", f"t{n}", "", "", published)
+
+
+def test_select_new_skips_seen_and_duplicate_ids() -> None:
+    items = [feed_item(3, NOW), feed_item(2, NOW), feed_item(3, NOW), feed_item(1, None)]
+    fresh = select_new(items, {"g2"}, True, 0, timedelta(days=7), NOW)
+    assert sorted(i.item_id for i in fresh) == ["g1", "g3"]
