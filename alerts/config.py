@@ -57,7 +57,8 @@ def parse_duration(value: object) -> timedelta:
 def format_duration(value: timedelta) -> str:
     """The shortest config spelling of a duration (``300s`` -> ``5m``)."""
     seconds = value.total_seconds()
-    for unit in ("d", "h", "m"):
+    units = ("d", "h", "m") if seconds >= 7 * _UNITS["d"] else ("h", "m")
+    for unit in units:
         if seconds and seconds % _UNITS[unit] == 0:
             return f"{int(seconds // _UNITS[unit])}{unit}"
     return f"{seconds:g}s"
@@ -319,7 +320,7 @@ def _dotted(loc: tuple[str | int, ...]) -> str:
 
 
 def _line_of(loc: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]) -> int | None:
-    for end in range(len(loc), -1, -1):
+    for end in range(len(loc), 0, -1):  # a missing top-level key has no line
         if loc[:end] in lines:
             return lines[loc[:end]]
     return None

@@ -69,8 +69,13 @@ def _content(entry: Any) -> str:
         if not candidate or not candidate.get("value"):
             continue
         value = str(candidate["value"])
-        return value if "html" in str(candidate.get("type", "html")) else html.escape(value)
-    return html.escape(str(entry.get("summary") or ""))
+        return value if "html" in str(candidate.get("type", "html")) else _text_as_html(value)
+    return _text_as_html(str(entry.get("summary") or ""))
+
+
+def _text_as_html(text: str) -> str:
+    """Plain text as HTML that keeps its line breaks (HTML would read them as spaces)."""
+    return html.escape(text).replace("\n", "<br>\n")
 
 
 def _published(entry: Any) -> datetime | None:

@@ -30,6 +30,9 @@ from alerts.models import Alert, Match, RuleHit
 from alerts.summary import truncate_words
 
 MAX_MESSAGE_UNITS = 4096
+MAX_REASON_CHARS = 600
+MAX_SOURCE_CHARS = 100
+MAX_LINK_CHARS = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,16 +97,19 @@ def render(match: Match, summary: str, source: str, style: MessageStyle) -> Aler
 
 
 def _footer(match: Match, source: str, style: MessageStyle) -> tuple[str, str]:
-    reason = why(match.rules)
+    """The why/source/link lines; each capped, so only the summary and title need trimming."""
+    reason = truncate_words(why(match.rules), MAX_REASON_CHARS)
     when = _when(match.item.published, style.timezone)
-    meta = " · ".join(p for p in (source, when) if p)
+    meta = " · ".join(p for p in (truncate_words(source, MAX_SOURCE_CHARS), when) if p)
     plain = f"Matched {reason}\n{meta}"
     markup = f"Matched <i>{html.escape(reason, quote=False)}</i>\n{html.escape(meta, quote=False)}"
     link = match.item.link
     if link:
-        plain += "\n" + link
+        # The href is not part of the counted text; only the shown link text is.
+        shown = link if len(link) <= MAX_LINK_CHARS else link[: MAX_LINK_CHARS - 1] + "…"
+        plain += "\n" + shown
         markup += (
-            f'\n<a href="{html.escape(link, quote=True)}">{html.escape(link, quote=False)}</a>'
+            f'\n<a href="{html.escape(link, quote=True)}">{html.escape(shown, quote=False)}</a>'
         )
     return plain, markup
 

@@ -154,6 +154,7 @@ _ABBREVIATIONS = {
     "p.m",
     "ft",
 }
+_WORD = re.compile(r"[^\W_]+")
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-Z0-9\u00C0-\u024F])")
 _WORD_BEFORE = re.compile(r"([\w.]+)[.!?…]*[\"'”’»)\]]*$")
 
@@ -183,8 +184,9 @@ class _TextCollector(HTMLParser):
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
+        # In HTML a line break in the source is white space, not a paragraph break.
         if not self.skipping:
-            self.parts.append(data)
+            self.parts.append(data.replace("\r", " ").replace("\n", " "))
 
 
 def html_to_text(markup: str) -> str:
@@ -209,20 +211,28 @@ def clean_paragraphs(title: str, text: str) -> list[str]:
 
 
 def _drop_title(title: str, paragraphs: list[str]) -> list[str]:
-    wanted = normalize(title).rstrip(" .")
-    if not wanted:
-        return paragraphs
+    """Remove the title from the start, as often as it is repeated, compared word by word."""
+    wanted = _WORD.findall(normalize(title))
     out = list(paragraphs)
-    while out:
-        first = normalize(out[0])
-        if first.rstrip(" .") == wanted:
-            out.pop(0)
-        elif first.startswith(wanted) and len(out[0]) > len(title):
-            out[0] = out[0][len(title) :].lstrip(" .:-–—|")
+    while wanted and out:
+        rest = _after_words(out[0], wanted)
+        if rest is None:
             break
-        else:
+        if rest:
+            out[0] = rest
             break
-    return [p for p in out if p]
+        out.pop(0)
+    return out
+
+
+def _after_words(paragraph: str, words: list[str]) -> str | None:
+    """What follows ``words`` at the start of ``paragraph``, or None if it does not start so."""
+    tokens = list(_WORD.finditer(paragraph))
+    if len(tokens) < len(words):
+        return None
+    if [normalize(t.group()) for t in tokens[: len(words)]] != words:
+        return None
+    return paragraph[tokens[len(words) - 1].end() :].lstrip(" .,:;!?-–—|\"'”’»)]")
 
 
 def split_sentences(paragraph: str) -> list[str]:

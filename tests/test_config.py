@@ -85,7 +85,7 @@ def test_parse_duration_rejects(value: object) -> None:
         (timedelta(seconds=300), "5m"),
         (timedelta(hours=6), "6h"),
         (timedelta(hours=36), "36h"),
-        (timedelta(hours=48), "2d"),
+        (timedelta(hours=48), "48h"),
         (timedelta(days=30), "30d"),
         (timedelta(seconds=1.5), "1.5s"),
         (timedelta(0), "0s"),

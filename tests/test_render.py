@@ -218,10 +218,6 @@ def test_long_summary_is_trimmed_before_title() -> None:
     assert "…\n\nMatched" in shown
 
 
-@pytest.mark.xfail(
-    reason="BUG: a feed link longer than the budget makes the message exceed 4096 units",
-    strict=True,
-)
 def test_long_link_still_fits_telegram_limit() -> None:
     link = "https://news.example/story?" + "&".join(f"p{i}=value{i}" for i in range(400))
     alert = render(make_match(link=link), "Summary.", "NK News", MessageStyle())

@@ -56,20 +56,12 @@ def test_html_to_text(markup: str, expected: str) -> None:
     assert html_to_text(markup) == expected
 
 
-@pytest.mark.xfail(
-    reason="BUG: a newline in HTML source (white space) becomes a paragraph break",
-    strict=True,
-)
 def test_newline_in_html_source_is_a_space() -> None:
     assert html_to_text("<p>the two leaders\ndiscussed cooperation.</p>") == (
         "the two leaders discussed cooperation."
     )
 
 
-@pytest.mark.xfail(
-    reason="BUG: a hard-wrapped <p> gives a summary cut mid-sentence with no ellipsis",
-    strict=True,
-)
 def test_hard_wrapped_html_summary_ends_cleanly() -> None:
     markup = (
         "<p>Kim Jong-un met Putin in Vladivostok on Monday and the two leaders\n"
@@ -165,18 +157,11 @@ def test_title_with_other_dashes_and_quotes_is_removed(title: str, text: str) ->
     assert clean_paragraphs(title, text) == ["The leaders met on Monday."]
 
 
-@pytest.mark.xfail(
-    reason="BUG: a repeated title with a trailing '!' leaves a stray '!' paragraph", strict=True
-)
 def test_title_repeated_with_exclamation_mark_is_removed() -> None:
     text = "Kim Meets Putin!\nThe leaders met on Monday."
     assert summarize_text("Kim meets Putin", text) == "The leaders met on Monday."
 
 
-@pytest.mark.xfail(
-    reason="BUG: a lead paragraph that merely starts with the title's letters is cut mid-word",
-    strict=True,
-)
 def test_paragraph_starting_with_title_words_is_not_cut_mid_word() -> None:
     text = "Kim visits Russian far east port of Vladivostok."
     assert summarize_text("Kim visits Russia", text) == text
