@@ -33,6 +33,8 @@ from pydantic import (
 
 from alerts.errors import ConfigError as ConfigError
 from alerts.errors import ConfigProblem
+from alerts.patterns import compile_regex, is_regex_term
+from alerts.text import normalize
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
@@ -91,7 +93,7 @@ def _timezone(value: object) -> str:
 
 
 def _term(value: str) -> str:
-    if not value.strip():
+    if not normalize(value.rstrip().rstrip("*")):
         raise ValueError("empty term")
     reason = _regex_problem(value)
     if reason is not None:
@@ -389,14 +391,13 @@ def _listed(data: dict[str, Any], key: str) -> list[Any]:
 
 
 def _regex_problem(term: str) -> str | None:
-    """Why a ``/.../`` term is not a valid regular expression, or None."""
-    term = term.strip()
-    if not (len(term) > 2 and term.startswith("/") and term.endswith("/")):
+    """Why a ``/.../`` term is not a valid RE2 regular expression, or None."""
+    if not is_regex_term(term):
         return None
     try:
-        re.compile(term[1:-1])
-    except re.error as e:
-        return f"invalid regular expression: {e}"
+        compile_regex(term.strip()[1:-1])
+    except ValueError as e:
+        return str(e)
     return None
 
 

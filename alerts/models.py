@@ -33,12 +33,16 @@ class FeedItem:
 
 @dataclass(frozen=True, slots=True)
 class TermHit:
-    """One term of a rule that matched: what was asked, what was found, where."""
+    """One term of a rule that matched: the term as written, the spelling that matched
+    (an entity's name or alias, the phrase, or the pattern), the field and the position
+    (a character offset in the normalised field text)."""
 
     term: str
     matched: str
     field: str
     position: int
+    entity: str | None = None
+    kind: str = "phrase"  # "entity", "phrase" or "regex"
 
 
 @dataclass(frozen=True, slots=True)

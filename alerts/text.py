@@ -54,6 +54,15 @@ def normalize(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+def normalize_cased(text: str) -> str:
+    """As :func:`normalize` but keeping case, for terms that are matched case-sensitively."""
+    text = html.unescape(text)
+    text = unicodedata.normalize("NFKC", text)
+    text = strip_accents(_INVISIBLE.sub("", text))
+    text = _DASHES.sub(" ", text).translate(_QUOTES)
+    return _SPACE.sub(" ", text).strip()
+
+
 def collapse_space(text: str) -> str:
     """Runs of white space as one space, ends trimmed."""
     return _SPACE.sub(" ", text).strip()

@@ -268,17 +268,17 @@ def test_nothing_fires_gives_no_match() -> None:
         (
             "North Korean leader visits",
             "",
-            TermHit("Kim Jong-un", "North Korean leader", "title", 0),
+            TermHit("Kim Jong-un", "North Korean leader", "title", 0, "Kim Jong-un", "entity"),
         ),
         (
             "Visit",
             "<p>The Kim Jong Un visit</p>",
-            TermHit("Kim Jong-un", "Kim Jong-un", "content", 4),
+            TermHit("Kim Jong-un", "Kim Jong-un", "content", 4, "Kim Jong-un", "entity"),
         ),
         (
             "Summit",
             "<p>Talks. North Korean leader arrived</p>",
-            TermHit("Kim Jong-un", "North Korean leader", "content", 7),
+            TermHit("Kim Jong-un", "North Korean leader", "content", 7, "Kim Jong-un", "entity"),
         ),
     ],
 )
