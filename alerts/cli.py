@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -11,11 +12,13 @@ import tempfile
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import TextIO
 
 from alerts import config as config_mod
 from alerts import logs
-from alerts.config import Config, parse_duration
+from alerts.config import Config, ConfigWatcher, parse_duration
 from alerts.errors import AlertsError, ConfigError
+from alerts.explain import explain_lines, explain_text, labels_for
 from alerts.fetch import Fetcher, FetchLimits
 from alerts.notify import Destination, StdoutDestination, TelegramDestination
 from alerts.pipeline import Context
@@ -97,6 +100,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--jsonl", action="store_true", help="print alerts as JSON lines")
 
+    explain = sub.add_parser(
+        "explain",
+        parents=[common],
+        help="show which rules fire on a story, and why",
+        description="Print which rules fire on a story and on which words. The config may "
+        "hold only entities and rules.",
+    )
+    _config_arg(explain)
+    explain.add_argument("--title", default="", help="the story's title")
+    explain.add_argument("--feed", default=None, help="the feed name, for rules with feeds:")
+    explain.add_argument(
+        "--jsonl",
+        metavar="FILE",
+        help="batch mode: each line of FILE ('-' for standard input) is "
+        '{"title", "content", "feed"}; print one {"rules", "terms"} JSON line for each',
+    )
+    explain.add_argument("text", nargs="?", default="", help="the story's content; - reads stdin")
+
     check = sub.add_parser(
         "check",
         parents=[common],
@@ -136,6 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _check(args)
+        if args.command == "explain":
+            return _explain(args)
         if args.command == "demo":
             from alerts.demo import run_demo
 
@@ -164,6 +187,26 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _explain(args: argparse.Namespace) -> int:
+    config = config_mod.load(args.config)
+    rules = RuleSet.from_config(config)
+    if args.jsonl:
+        with _open_input(args.jsonl) as lines:
+            for answer in explain_lines(rules, config, lines):
+                print(answer, flush=False)
+        return 0
+    text = sys.stdin.read() if args.text == "-" else args.text
+    labels = labels_for(config, args.feed)
+    print(explain_text(rules.verdicts(args.title, text, labels, everything=True)))
+    return 0
+
+
+def _open_input(name: str) -> TextIO:
+    if name == "-":
+        return contextlib.nullcontext(sys.stdin)  # type: ignore[return-value]
+    return Path(name).open(encoding="utf-8")
+
+
 def _run(args: argparse.Namespace, token: str | None) -> int:
     config = config_mod.load(args.config)
     config_mod.check_runnable(config, str(args.config), args.config.read_text("utf-8"))
@@ -175,8 +218,10 @@ def _run(args: argparse.Namespace, token: str | None) -> int:
     )
     if args.dry_run:
         return _dry_run(config, destination, args.deadline)
-    once = args.once
-    return asyncio.run(_serve(config, destination, once=once, deadline=args.deadline))
+    watcher = ConfigWatcher(args.config, args.config.read_text("utf-8"))
+    return asyncio.run(
+        _serve(config, destination, once=args.once, deadline=args.deadline, watcher=watcher)
+    )
 
 
 def _dry_run(config: Config, destination: Destination, deadline: timedelta) -> int:
@@ -194,7 +239,12 @@ def _dry_run(config: Config, destination: Destination, deadline: timedelta) -> i
 
 
 async def _serve(
-    config: Config, destination: Destination, *, once: bool, deadline: timedelta
+    config: Config,
+    destination: Destination,
+    *,
+    once: bool,
+    deadline: timedelta,
+    watcher: ConfigWatcher | None = None,
 ) -> int:
     store = Store(config.state, lock=True)
     try:
@@ -205,7 +255,7 @@ async def _serve(
                     return await run_once(ctx, destination, deadline)
                 finally:
                     await destination.close()
-            return await Service(ctx, destination).run()
+            return await Service(ctx, destination, watcher).run()
     finally:
         store.close()
 

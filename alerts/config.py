@@ -11,6 +11,7 @@ Secrets never live here: the bot token comes from ``TELEGRAM_BOT_TOKEN`` (or a f
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Iterator
@@ -281,6 +282,34 @@ def check_runnable(config: Config, source: str, text: str | None = None) -> None
         raise ConfigError(source, [_located(p, lines) for p in problems])
 
 
+class ConfigWatcher:
+    """Notices edits of the config file: each new content is loaded once, good or bad."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self._last = hashlib.sha256(text.encode()).hexdigest()
+
+    def check(self) -> Config | ConfigError | None:
+        """The new Config, the ConfigError of a bad edit, or None when nothing changed."""
+        error: OSError | UnicodeDecodeError | None = None
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            text, error = f"unreadable: {e}", e
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        if digest == self._last:
+            return None
+        self._last = digest
+        if error is not None:
+            return ConfigError(str(self.path), [ConfigProblem("", None, f"cannot read: {error}")])
+        try:
+            config = loads(text, source=str(self.path), base_dir=self.path.resolve().parent)
+            check_runnable(config, str(self.path), text)
+        except ConfigError as e:
+            return e
+        return config
+
+
 def read_token(environ: dict[str, str] | None = None) -> str | None:
     """The bot token from TELEGRAM_BOT_TOKEN, or the file TELEGRAM_BOT_TOKEN_FILE names."""
     env = os.environ if environ is None else environ
@@ -378,7 +407,8 @@ def _reference_problems(data: dict[str, Any]) -> Iterator[ConfigProblem]:
             yield ConfigProblem(f"rules[{i}].name", None, f"same name as rules[{rule_names[name]}]")
         if isinstance(name, str):
             rule_names.setdefault(name, i)
-        for j, ref in enumerate(_listed(rule, "feeds")):
+        # A config without a feeds section (for explain or similar) cannot name feeds wrongly.
+        for j, ref in enumerate(_listed(rule, "feeds") if "feeds" in data else []):
             if str(ref) not in known:
                 yield ConfigProblem(
                     f"rules[{i}].feeds[{j}]", None, f"no feed named or tagged {ref!r}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import sys
 from datetime import timedelta
@@ -35,6 +36,8 @@ from telegram.error import (
 )
 from telegram.ext import AIORateLimiter, ExtBot
 
+log = logging.getLogger("alerts.notify")
+
 
 class Destination(Protocol):
     """Where alerts go."""
@@ -47,6 +50,9 @@ class Destination(Protocol):
 
     async def close(self) -> None:
         """Release connections."""
+
+    async def admin_notice(self, admins: list[int], text: str) -> None:
+        """Tell the operators something (a bad config edit); best effort, never raises."""
 
 
 class TelegramDestination:
@@ -85,6 +91,14 @@ class TelegramDestination:
         except TelegramError as e:
             raise _convert(alert.chat, e) from e
         return message.message_id
+
+    async def admin_notice(self, admins: list[int], text: str) -> None:
+        """A plain message to each admin's private chat; failures are only logged."""
+        for admin in admins:
+            try:
+                await self.bot.send_message(chat_id=admin, text=text)
+            except TelegramError as e:
+                log.warning("admin_notice_failed chat_id=%s error=%s", admin, e.message)
 
     async def close(self) -> None:
         """Close PTB's HTTP pool."""
@@ -137,6 +151,9 @@ class StdoutDestination:
             self.stream.write(f"{rule}{'─' * max(3, 72 - len(rule))}\n{to_plain(alert.text)}\n\n")
         self.stream.flush()
         return None
+
+    async def admin_notice(self, admins: list[int], text: str) -> None:
+        """Printing mode has no admins to tell; the log line is the notice."""
 
     async def close(self) -> None:
         """Nothing to release."""

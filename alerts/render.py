@@ -26,8 +26,9 @@ from datetime import datetime
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
-from alerts.models import Alert, Match, RuleHit
+from alerts.models import Alert, Match, RuleHit, TermHit
 from alerts.summary import truncate_words
+from alerts.text import normalize
 
 MAX_MESSAGE_UNITS = 4096
 MAX_REASON_CHARS = 600
@@ -48,16 +49,22 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def term_text(hit: TermHit) -> str:
+    """One matched term, briefly: entities bare (with the alias that matched), phrases quoted."""
+    if hit.kind == "regex":
+        return hit.term
+    if hit.entity is not None:
+        same = normalize(hit.matched) == normalize(hit.entity)
+        return hit.entity if same else f'{hit.entity} (as "{hit.matched}")'
+    return f'"{hit.term}"'
+
+
 def why(rules: tuple[RuleHit, ...]) -> str:
     """Plain text: the rules that fired and the words that made them fire."""
     parts = []
     for rule in rules:
-        terms = []
-        for hit in rule.hits:
-            shown = hit.term.strip("/")
-            same = hit.matched.casefold() == hit.term.casefold()
-            terms.append(shown if same else f'{shown} (as "{hit.matched}")')
-        parts.append(f"{rule.rule}: {', '.join(dict.fromkeys(terms))}")
+        terms = dict.fromkeys(term_text(h) for h in rule.hits)
+        parts.append(f"{rule.rule}: {', '.join(terms)}")
     return "; ".join(parts)
 
 

@@ -21,18 +21,20 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
-from alerts.config import FeedConfig
-from alerts.errors import InvalidTokenError, NotifyError
+from alerts.config import Config, ConfigWatcher, FeedConfig
+from alerts.errors import ConfigError, InvalidTokenError, NotifyError
 from alerts.logs import event
 from alerts.notify import Destination
 from alerts.outbox import Courier, DeadlineReached
 from alerts.pipeline import Context, Fetched, fetch_and_parse, poll_feed, record
+from alerts.rules import RuleSet
 
 log = logging.getLogger("alerts.scheduler")
 
 EXIT_OK = 0
 EXIT_TEMPFAIL = 75  # sysexits.h EX_TEMPFAIL: try again later
 SEND_GRACE = 10.0
+RELOAD_EVERY = 2.0  # seconds between looks at the config file: edits apply within 5 s
 
 
 def prune(ctx: Context) -> None:
@@ -82,9 +84,13 @@ async def run_once(ctx: Context, destination: Destination, deadline: timedelta) 
 class Service:
     """The long-running bot: scheduled polls and continuous delivery."""
 
-    def __init__(self, ctx: Context, destination: Destination) -> None:
+    def __init__(
+        self, ctx: Context, destination: Destination, watcher: ConfigWatcher | None = None
+    ) -> None:
         self.ctx = ctx
         self.destination = destination
+        self.watcher = watcher
+        self._triggers: dict[str, tuple[float, float]] = {}
         self.courier = Courier(ctx.store, destination)
         self.stop = asyncio.Event()
         self.wake = asyncio.Event()
@@ -98,7 +104,7 @@ class Service:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.stop.set)
         await start_destination(self.destination)
-        scheduler = self._scheduler()
+        scheduler = self._jobs = self._scheduler()
         scheduler.start()
         self.wake.set()  # alerts left pending by an earlier run are sent first
         dispatcher = asyncio.create_task(self._dispatch())
@@ -111,26 +117,78 @@ class Service:
         return 1 if self.fatal else EXIT_OK
 
     def _scheduler(self) -> AsyncIOScheduler:
-        polling = self.ctx.config.polling
         scheduler = AsyncIOScheduler(timezone=UTC)
-        now = datetime.now(UTC)
-        for feed in self.ctx.config.feeds:
-            interval = self.ctx.interval(feed).total_seconds()
-            first = now + timedelta(seconds=random.uniform(0, polling.jitter.total_seconds()))
+        self._schedule_feeds(scheduler)
+        scheduler.add_job(prune, IntervalTrigger(hours=1, timezone=UTC), args=[self.ctx])
+        if self.watcher is not None:
             scheduler.add_job(
-                self._poll,
-                IntervalTrigger(
-                    seconds=interval, jitter=polling.jitter.total_seconds() or None, timezone=UTC
-                ),
-                args=[feed],
-                id=feed.url,
+                self._watch,
+                IntervalTrigger(seconds=RELOAD_EVERY, timezone=UTC),
                 max_instances=1,
                 coalesce=True,
-                next_run_time=first,
-                misfire_grace_time=None,
             )
-        scheduler.add_job(prune, IntervalTrigger(hours=1, timezone=UTC), args=[self.ctx])
         return scheduler
+
+    def _schedule_feeds(self, scheduler: AsyncIOScheduler) -> None:
+        """One job per feed; after a reload, add new feeds, drop removed ones, retime changed."""
+        jitter = self.ctx.config.polling.jitter.total_seconds()
+        wanted = {feed.url: feed for feed in self.ctx.config.feeds}
+        for url in set(self._triggers) - set(wanted):
+            scheduler.remove_job(url)
+            del self._triggers[url]
+        now = datetime.now(UTC)
+        for url, feed in wanted.items():
+            timing = (self.ctx.interval(feed).total_seconds(), jitter)
+            trigger = IntervalTrigger(seconds=timing[0], jitter=jitter or None, timezone=UTC)
+            if url not in self._triggers:
+                first = now + timedelta(seconds=random.uniform(0, jitter))
+                scheduler.add_job(
+                    self._poll,
+                    trigger,
+                    args=[feed],
+                    id=url,
+                    max_instances=1,
+                    coalesce=True,
+                    next_run_time=first,
+                    misfire_grace_time=None,
+                )
+            else:
+                scheduler.modify_job(url, args=[feed])
+                if self._triggers[url] != timing:
+                    scheduler.reschedule_job(url, trigger=trigger)
+            self._triggers[url] = timing
+
+    async def _watch(self) -> None:
+        """Apply a valid edit of the config file; report an invalid one and keep the last good."""
+        assert self.watcher is not None
+        result = self.watcher.check()
+        if isinstance(result, ConfigError):
+            problems = "; ".join(str(p) for p in result.problems)
+            event(log, logging.ERROR, "config_reload_failed", path=result.source, problems=problems)
+            await self.destination.admin_notice(
+                self.ctx.config.telegram.admins,
+                f"Config edit rejected, the last good config keeps running:\n{result}",
+            )
+        elif result is not None:
+            self._apply(result)
+
+    def _apply(self, config: Config) -> None:
+        old = self.ctx.config
+        if config.state != old.state or config.telegram.api_url != old.telegram.api_url:
+            event(log, logging.WARNING, "config_needs_restart", keys="state telegram.api_url")
+            config = config.model_copy(
+                update={
+                    "state": old.state,
+                    "telegram": config.telegram.model_copy(
+                        update={"api_url": old.telegram.api_url}
+                    ),
+                }
+            )
+        self.ctx = Context(config, RuleSet.from_config(config), self.ctx.store, self.ctx.fetcher)
+        self._schedule_feeds(self._jobs)
+        event(
+            log, logging.INFO, "config_reloaded", feeds=len(config.feeds), rules=len(config.rules)
+        )
 
     async def _poll(self, feed: FeedConfig) -> None:
         if self.stop.is_set():

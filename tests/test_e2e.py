@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -177,32 +178,19 @@ def test_service_polls_on_schedule_and_stops_on_sigterm(
     feeds.set("/a.xml", rss([item(1, "Weather")]))
     feeds.set("/b.xml", rss([]))
     config = write_config(tmp_path, feeds, telegram, interval="1s", jitter="0s")
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    environ["TELEGRAM_BOT_TOKEN"] = TOKEN
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "bot.py"), "run", "--config", str(config)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=environ,
-        cwd=ROOT,
-    )
+    service = Running(config)
     try:
         deadline = time.monotonic() + 20
         while feeds.requests.get("/a.xml", 0) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         feeds.set("/a.xml", rss([item(2, KIM), item(1, "Weather")]))
         telegram.wait_for_messages(1, timeout=20)
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=20)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 0, err
-    assert "service_stopping" in err
+        code = service.stop()
+    assert code == 0
+    assert any("service_stopping" in line for line in service.lines)
     assert len(telegram.messages) == 1
-    assert TOKEN not in err
+    assert all(TOKEN not in line for line in service.lines)
 
 
 def test_demo_prints_one_alert_for_the_seed_story() -> None:
@@ -230,3 +218,88 @@ def test_help_documents_every_command(flag: str) -> None:
     run_help = bot("run", "--help", token=None).stdout
     for option in ("--once", "--dry-run", "--jsonl", "--deadline", "--config"):
         assert option in run_help
+
+
+class Running:
+    """The service as a subprocess whose log lines are collected as they come."""
+
+    def __init__(self, config: Path) -> None:
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+        environ["TELEGRAM_BOT_TOKEN"] = TOKEN
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "bot.py"), "run", "--config", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=environ,
+            cwd=ROOT,
+        )
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.append(line)
+
+    def wait_for(self, needle: str, timeout: float) -> float:
+        """Seconds until a log line containing ``needle`` appears."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            if any(needle in line for line in self.lines):
+                return time.monotonic() - started
+            time.sleep(0.05)
+        raise AssertionError(f"no {needle!r} in the log:\n{''.join(self.lines)}")
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=20)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            self._reader.join(timeout=5)
+            assert self.proc.stderr is not None
+            self.proc.stderr.close()
+
+
+QUAKE_RULE = """\
+  - name: Quakes
+    any: [earthquake]
+"""
+
+
+def test_live_reload_applies_good_edits_and_keeps_the_last_good_config(
+    tmp_path: Path, feeds: FeedServer, telegram: FakeBotAPI
+) -> None:
+    feeds.set("/a.xml", rss([item(1, "Weather")]))
+    feeds.set("/b.xml", rss([]))
+    config = write_config(tmp_path, feeds, telegram, interval="1s", jitter="0s")
+    bot_process = Running(config)
+    try:
+        bot_process.wait_for("service_started", 20)
+        bot_process.wait_for("feed_polled", 20)
+        started = time.monotonic()
+        config.write_text(config.read_text() + QUAKE_RULE)
+        bot_process.wait_for("config_reloaded", 10)
+        assert time.monotonic() - started < 5  # a valid edit takes effect within 5 s
+        feeds.set("/a.xml", rss([item(2, "Earthquake hits the coast"), item(1, "Weather")]))
+        telegram.wait_for_messages(1, timeout=20)
+
+        good = config.read_text()
+        config.write_text(good + "  - name: [broken\n")
+        bot_process.wait_for("config_reload_failed", 10)
+        feeds.set("/a.xml", rss([item(3, "Strong earthquake in Chile"), item(1, "Weather")]))
+        messages = telegram.wait_for_messages(2, timeout=20)
+    finally:
+        code = bot_process.stop()
+    assert code == 0
+    assert [m.text.split("</b>")[0] for m in messages] == [
+        "<b>Earthquake hits the coast",
+        "<b>Strong earthquake in Chile",  # the last good rules kept firing
+    ]
+    failed = next(line for line in bot_process.lines if "config_reload_failed" in line)
+    assert "line" in failed

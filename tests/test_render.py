@@ -21,8 +21,8 @@ from alerts.render import (
 from tests.fakes.botapi import parse_telegram_html
 
 PUBLISHED = datetime(2026, 6, 12, 8, 0, tzinfo=UTC)
-PUTIN = TermHit("Vladimir Putin", "Putin", "title", 0)
-KIM = TermHit("Kim Jong-un", "Kim Jong-un", "content", 12)
+PUTIN = TermHit("Vladimir Putin", "Putin", "title", 0, "Vladimir Putin", "entity")
+KIM = TermHit("Kim Jong-un", "Kim Jong-un", "content", 12, "Kim Jong-un", "entity")
 RULE = RuleHit("Kim and Putin", "@nk_watch", (PUTIN, KIM))
 
 
@@ -136,10 +136,13 @@ def test_no_link_no_anchor() -> None:
     [
         ((RULE,), 'Kim and Putin: Vladimir Putin (as "Putin"), Kim Jong-un'),
         (
-            (RuleHit("r", "@c", (TermHit("kim jong-un", "Kim Jong-un", "title", 0),)),),
-            "r: kim jong-un",
+            (RuleHit("r", "@c", (TermHit("strategic ties", "strategic ties", "title", 0),)),),
+            'r: "strategic ties"',
         ),
-        ((RuleHit("rx", "@c", (TermHit("/icbms?/", "/icbms?/", "title", 0),)),), "rx: icbms?"),
+        (
+            (RuleHit("rx", "@c", (TermHit("/icbms?/", "/icbms?/", "title", 0, None, "regex"),)),),
+            "rx: /icbms?/",
+        ),
         (
             (
                 RuleHit("a", "@c", (PUTIN,)),
