@@ -1,8 +1,8 @@
 """Text normalisation shared by the rules and dedup stages; pure, standard library only.
 
 ``normalize`` is the one definition of "the same words" in the bot: HTML entities decoded,
-Unicode NFKC, case-folded, accents removed (Erdoğan = Erdogan), every hyphen and dash a space,
-curly quotes straight, runs of white space one space.
+Unicode NFKC, case-folded, accents removed (Erdoğan = Erdogan, São Paulo = Sao Paulo), every
+hyphen and dash a space, curly quotes straight, runs of white space one space.
 """
 
 from __future__ import annotations
@@ -35,21 +35,24 @@ _QUOTES = str.maketrans(
 )
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060\ufeff\u202a-\u202e]")
 _SPACE = re.compile(r"\s+")
+# Combining diacritics (Latin, Greek, Cyrillic accents). Marks that are part of a script's
+# spelling (Thai, Devanagari vowel signs) are kept.
+_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def strip_accents(text: str) -> str:
-    """Remove combining marks: São Paulo -> Sao Paulo (NFD, drop category Mn, NFC)."""
-    decomposed = unicodedata.normalize("NFD", text)
-    kept = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
-    return unicodedata.normalize("NFC", kept)
+    """Remove diacritics: São Paulo -> Sao Paulo (NFD, drop combining marks, NFC)."""
+    return unicodedata.normalize("NFC", _MARKS.sub("", unicodedata.normalize("NFD", text)))
 
 
 def normalize(text: str) -> str:
     """The comparable form of a text, for matching and dedup."""
-    text = html.unescape(text)
+    if "&" in text:
+        text = html.unescape(text)
+    if text.isascii():  # the common case, and the same result: casefold is lower for ASCII
+        return _SPACE.sub(" ", text.lower().replace("-", " ")).strip()
     text = unicodedata.normalize("NFKC", text)
-    text = _INVISIBLE.sub("", text)
-    text = strip_accents(text.casefold())
+    text = strip_accents(_INVISIBLE.sub("", text).casefold())
     text = _DASHES.sub(" ", text).translate(_QUOTES)
     return _SPACE.sub(" ", text).strip()
 
