@@ -180,7 +180,7 @@ def _scan(
     text: str,
     found: dict[int, TermHit],
     field_name: str,
-    terms: list[_Term],
+    terms: tuple[_Term, ...],
 ) -> None:
     """Record the first whole-word occurrence of each term in ``text``."""
     if automaton is None or not text:
