@@ -42,7 +42,8 @@ def item(n: int, title: str, minutes_ago: int = 5) -> dict[str, str]:
 
 
 def write_config(tmp: Path, feeds: FeedServer, api: FakeBotAPI | None, **polling: str) -> Path:
-    telegram = '  chat: "@alerts"\n' + (f"  api_url: {api.base_url}\n" if api else "")
+    telegram = '  chat: "@alerts"\n  admins: [4242]\n'
+    telegram += f"  api_url: {api.base_url}\n" if api else ""
     extra = "".join(f"  {k}: {v}\n" for k, v in polling.items())
     text = f"""\
 telegram:
@@ -293,13 +294,17 @@ def test_live_reload_applies_good_edits_and_keeps_the_last_good_config(
         config.write_text(good + "  - name: [broken\n")
         bot_process.wait_for("config_reload_failed", 10)
         feeds.set("/a.xml", rss([item(3, "Strong earthquake in Chile"), item(1, "Weather")]))
-        messages = telegram.wait_for_messages(2, timeout=20)
+        messages = telegram.wait_for_messages(3, timeout=20)
     finally:
         code = bot_process.stop()
     assert code == 0
-    assert [m.text.split("</b>")[0] for m in messages] == [
+    alerts = [m.text.split("</b>")[0] for m in messages if m.chat_id == "@alerts"]
+    assert alerts == [
         "<b>Earthquake hits the coast",
         "<b>Strong earthquake in Chile",  # the last good rules kept firing
     ]
+    (notice,) = [m for m in messages if m.chat_id == "4242"]  # the admins are told
+    assert "Config edit rejected" in notice.text
+    assert "line" in notice.text
     failed = next(line for line in bot_process.lines if "config_reload_failed" in line)
     assert "line" in failed
