@@ -283,10 +283,13 @@ def test_live_reload_applies_good_edits_and_keeps_the_last_good_config(
     try:
         bot_process.wait_for("service_started", 20)
         bot_process.wait_for("feed_polled", 20)
+        feeds.set("/c.xml", rss([]))
         started = time.monotonic()
-        config.write_text(config.read_text() + QUAKE_RULE)
+        edited = config.read_text().replace("/b.xml", "/c.xml") + QUAKE_RULE
+        config.write_text(edited)
         bot_process.wait_for("config_reloaded", 10)
         assert time.monotonic() - started < 5  # a valid edit takes effect within 5 s
+        polls_of_removed = feeds.requests.get("/b.xml", 0)
         feeds.set("/a.xml", rss([item(2, "Earthquake hits the coast"), item(1, "Weather")]))
         telegram.wait_for_messages(1, timeout=20)
 
@@ -298,6 +301,8 @@ def test_live_reload_applies_good_edits_and_keeps_the_last_good_config(
     finally:
         code = bot_process.stop()
     assert code == 0
+    assert feeds.requests.get("/c.xml", 0) >= 2  # the added feed is polled
+    assert feeds.requests.get("/b.xml", 0) <= polls_of_removed + 1  # the removed one stopped
     alerts = [m.text.split("</b>")[0] for m in messages if m.chat_id == "@alerts"]
     assert alerts == [
         "<b>Earthquake hits the coast",
