@@ -249,7 +249,7 @@ async def _serve(
     store = Store(config.state, lock=True)
     try:
         async with Fetcher(_limits(config)) as fetcher:
-            ctx = Context(config, RuleSet.from_config(config), store, fetcher)
+            ctx = Context.open(config, store, fetcher)
             if once:
                 try:
                     return await run_once(ctx, destination, deadline)

@@ -147,6 +147,9 @@ class DedupConfig(_Section):
     threshold: float = Field(
         88.0, ge=0, le=100, description="similarity (0-100) at which two titles are one story"
     )
+    max_edits: int = Field(
+        3, ge=0, description="edits of a sent alert to list other sources (0: never edit)"
+    )
 
 
 class MessageConfig(_Section):

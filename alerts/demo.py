@@ -22,7 +22,6 @@ from alerts import config as config_mod
 from alerts.fetch import Fetcher, FetchLimits
 from alerts.notify import StdoutDestination
 from alerts.pipeline import Context
-from alerts.rules import RuleSet
 from alerts.scheduler import run_once
 from alerts.store import Store
 
@@ -61,7 +60,7 @@ async def _once(config: config_mod.Config, destination: StdoutDestination) -> in
     store = Store(config.state)
     try:
         async with Fetcher(FetchLimits(timeout=10)) as fetcher:
-            ctx = Context(config, RuleSet.from_config(config), store, fetcher)
+            ctx = Context.open(config, store, fetcher)
             code = await run_once(ctx, destination, timedelta(minutes=1))
     finally:
         store.close()

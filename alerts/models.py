@@ -66,10 +66,13 @@ class Match:
 
 @dataclass(frozen=True, slots=True)
 class StoryKey:
-    """What dedup compares: a story's normalised title and link."""
+    """What dedup compares: a story's comparable title and normalised link, and where it came
+    from (a guid identifies a story within its feed)."""
 
     title: str
     link: str
+    feed_url: str = ""
+    guid: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,17 +95,31 @@ class Alert:
     text: str
     disable_notification: bool = False
     link_preview: bool = False
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterJoin:
+    """A retelling of an alerted story from another source: it joins that story's cluster."""
+
+    alert_key: str
+    source: str
+    feed_url: str
+    item_id: str
 
 
 @dataclass(frozen=True, slots=True)
 class OutboxEntry:
-    """An alert as the store holds it, waiting for or done with delivery."""
+    """An alert as the store holds it, waiting for or done with delivery; ``sources`` are the
+    other sources that carried the story (shown as "Also: ...")."""
 
     id: int
     alert: Alert
     status: str
     attempts: int = 0
     last_error: str | None = None
+    sources: tuple[str, ...] = ()
+    message_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,9 @@ class Destination(Protocol):
     async def send(self, alert: Alert) -> int | None:
         """Deliver one alert; return the message id, or raise NotifyError."""
 
+    async def edit(self, alert: Alert, message_id: int, text: str) -> None:
+        """Replace the text of a sent alert's message; raise NotifyError."""
+
     async def close(self) -> None:
         """Release connections."""
 
@@ -91,6 +94,24 @@ class TelegramDestination:
         except TelegramError as e:
             raise _convert(alert.chat, e) from e
         return message.message_id
+
+    async def edit(self, alert: Alert, message_id: int, text: str) -> None:
+        """editMessageText; "message is not modified" means it already says this: success."""
+        if not self._ready:
+            await self.start()
+        try:
+            await self.bot.edit_message_text(
+                text=text,
+                chat_id=alert.chat,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=not alert.link_preview),
+            )
+        except BadRequest as e:
+            if "not modified" not in e.message.lower():
+                raise _convert(alert.chat, e) from e
+        except TelegramError as e:
+            raise _convert(alert.chat, e) from e
 
     async def admin_notice(self, admins: list[int], text: str) -> None:
         """A plain message to each admin's private chat; failures are only logged."""
@@ -151,6 +172,9 @@ class StdoutDestination:
             self.stream.write(f"{rule}{'─' * max(3, 72 - len(rule))}\n{to_plain(alert.text)}\n\n")
         self.stream.flush()
         return None
+
+    async def edit(self, alert: Alert, message_id: int, text: str) -> None:
+        """Printed messages cannot change; printed alerts have no message id to edit anyway."""
 
     async def admin_notice(self, admins: list[int], text: str) -> None:
         """Printing mode has no admins to tell; the log line is the notice."""

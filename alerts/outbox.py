@@ -3,12 +3,14 @@
 Policy (error table in ``shared/telegram-notes.md``):
 
 - Each chat is drained by its own task, oldest alert first; a chat waits on its own failures
-  and never blocks another chat.
+  and never blocks another chat. After its alerts, a chat's pending edits are made: a sent
+  alert whose story was later carried by other sources gets its message edited to list them
+  ("Also: Reuters, Yonhap"), at most ``dedup.max_edits`` times per message.
 - 429: wait ``retry_after`` and retry. Timeouts, 5xx and network errors: retry with exponential
   backoff and full jitter (1 s doubling to 5 min), without limit; the alert stays pending.
 - A migrated group: its alerts move to the new chat id and are resent.
 - Permanent refusals (403, 400): the alert is marked failed with the reason and kept for a
-  re-drive; the chat's next alert is tried.
+  re-drive; the chat's next alert is tried. A refused edit is dropped (the alert stays sent).
 - An alert is marked sent only after Telegram returned its message id. A crash between
   Telegram's answer and that write is the one window that can duplicate a message; it is kept
   to one SQLite commit.
@@ -21,13 +23,15 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from alerts.errors import InvalidTokenError, NotifyError
 from alerts.logs import event
 from alerts.models import OutboxEntry
 from alerts.notify import Destination
+from alerts.render import with_sources
 from alerts.store import Store
 
 log = logging.getLogger("alerts.outbox")
@@ -46,8 +50,13 @@ class DeadlineReached(Exception):
     """The courier gave up for now; alerts stay pending."""
 
 
+class _Moved(Exception):
+    def __init__(self, new_chat: str) -> None:
+        self.new_chat = new_chat
+
+
 class Courier:
-    """Delivers pending alerts from the store through one destination."""
+    """Delivers pending alerts (and edits) from the store through one destination."""
 
     def __init__(self, store: Store, destination: Destination) -> None:
         self.store = store
@@ -57,13 +66,11 @@ class Courier:
 
     async def drain(self, deadline: float | None = None) -> bool:
         """Deliver everything pending; False when the deadline (monotonic) left some behind."""
-        chats = self.store.pending_chats()
+        chats = list(dict.fromkeys([*self.store.pending_chats(), *self.store.edit_chats()]))
         results = await asyncio.gather(
             *(self.drain_chat(chat, deadline=deadline) for chat in chats), return_exceptions=True
         )
         for result in results:
-            if isinstance(result, InvalidTokenError):
-                raise result
             if isinstance(result, BaseException) and not isinstance(result, DeadlineReached):
                 raise result
         return not any(isinstance(r, DeadlineReached) for r in results)
@@ -71,30 +78,93 @@ class Courier:
     async def drain_chat(
         self, chat: str, *, deadline: float | None = None, stopping: asyncio.Event | None = None
     ) -> None:
-        """Deliver one chat's pending alerts in order, until none is left or ``stopping``."""
+        """Deliver one chat's pending alerts in order, then its edits; stop on ``stopping``."""
         self._stopping = stopping or self._stopping
         while entries := self.store.pending(chat, limit=50):
             for entry in entries:
                 if self._stopping.is_set():
                     return
-                moved_to = await self._deliver(entry, deadline)
-                if moved_to is not None:
-                    await self.drain_chat(moved_to, deadline=deadline)
+                try:
+                    await self._deliver(entry, deadline)
+                except _Moved as moved:
+                    await self.drain_chat(moved.new_chat, deadline=deadline)
                     return
+        for entry in self.store.pending_edits(chat):
+            if self._stopping.is_set():
+                return
+            await self._edit(entry, deadline)
 
-    async def _pause(self, seconds: float) -> None:
-        """Sleep, but wake at once when the bot is stopping."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+    async def _deliver(self, entry: OutboxEntry, deadline: float | None) -> None:
+        alert = replace(entry.alert, text=with_sources(entry.alert.text, entry.sources))
+        try:
+            result = await self._attempt(entry, deadline, lambda: self.destination.send(alert))
+        except NotifyError as e:
+            self.store.mark_failed(entry.id, e.reason)
+            event(
+                log,
+                logging.ERROR,
+                "alert_failed",
+                chat_id=alert.chat,
+                alert=entry.id,
+                error=e.reason,
+            )
+            return
+        if result is _STOPPED:
+            return
+        message_id = result if isinstance(result, int) else None
+        self.store.mark_sent(entry.id, message_id, datetime.now(UTC))
+        self.delivered += 1
+        event(
+            log,
+            logging.INFO,
+            "alert_sent",
+            chat_id=alert.chat,
+            alert=entry.id,
+            message_id=message_id,
+        )
 
-    async def _deliver(self, entry: OutboxEntry, deadline: float | None) -> str | None:
-        """Send one alert until it is sent or refused; the new chat id if the chat migrated."""
+    async def _edit(self, entry: OutboxEntry, deadline: float | None) -> None:
+        text = with_sources(entry.alert.text, entry.sources)
+        message_id = entry.message_id
+        if message_id is None:
+            self.store.mark_edited(entry.id, counted=False)
+            return
+        try:
+            result = await self._attempt(
+                entry, deadline, lambda: self.destination.edit(entry.alert, message_id, text)
+            )
+        except NotifyError as e:
+            self.store.mark_edited(entry.id, counted=False)
+            event(
+                log,
+                logging.WARNING,
+                "edit_failed",
+                chat_id=entry.alert.chat,
+                alert=entry.id,
+                error=e.reason,
+            )
+            return
+        if result is not _STOPPED:
+            self.store.mark_edited(entry.id)
+            event(
+                log,
+                logging.INFO,
+                "alert_edited",
+                chat_id=entry.alert.chat,
+                alert=entry.id,
+                sources=", ".join(entry.sources),
+            )
+
+    async def _attempt(
+        self, entry: OutboxEntry, deadline: float | None, call: Callable[[], Awaitable[object]]
+    ) -> object:
+        """Call until it succeeds; raise the NotifyError of a permanent refusal."""
         failures = 0
         while True:
             try:
-                message_id = await self.destination.send(entry.alert)
+                return await call()
             except NotifyError as e:
-                if isinstance(e, InvalidTokenError):
+                if isinstance(e, InvalidTokenError) or e.permanent:
                     raise
                 if e.new_chat:
                     self.store.move_chat(entry.alert.chat, e.new_chat)
@@ -105,18 +175,7 @@ class Courier:
                         chat_id=entry.alert.chat,
                         new_chat_id=e.new_chat,
                     )
-                    return e.new_chat
-                if e.permanent:
-                    self.store.mark_failed(entry.id, e.reason)
-                    event(
-                        log,
-                        logging.ERROR,
-                        "alert_failed",
-                        chat_id=entry.alert.chat,
-                        alert=entry.id,
-                        error=e.reason,
-                    )
-                    return None
+                    raise _Moved(e.new_chat) from e
                 failures += 1
                 self.store.mark_attempt(entry.id, e.reason)
                 wait = e.retry_after if e.retry_after else backoff_delay(failures)
@@ -133,16 +192,12 @@ class Courier:
                     raise DeadlineReached(entry.alert.chat) from e
                 await self._pause(wait)
                 if self._stopping.is_set():
-                    return None
-                continue
-            self.store.mark_sent(entry.id, message_id, datetime.now(UTC))
-            self.delivered += 1
-            event(
-                log,
-                logging.INFO,
-                "alert_sent",
-                chat_id=entry.alert.chat,
-                alert=entry.id,
-                message_id=message_id,
-            )
-            return None
+                    return _STOPPED
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, but wake at once when the bot is stopping."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
+
+_STOPPED = object()  # the bot stopped while waiting to retry: nothing was sent

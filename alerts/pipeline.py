@@ -16,33 +16,59 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from alerts.config import Config, FeedConfig
-from alerts.dedup import find_duplicate, story_key
+from alerts.dedup import comparable_title, normalize_link
 from alerts.errors import AlertsError, FeedGone, FetchError, ParseError
 from alerts.fetch import Fetcher
 from alerts.logs import event
-from alerts.models import Alert, FeedItem, FeedState, FetchedFeed, Match, PollResult, StoryKey
+from alerts.models import (
+    Alert,
+    ClusterJoin,
+    FeedItem,
+    FeedState,
+    FetchedFeed,
+    Match,
+    PollResult,
+    StoryKey,
+)
 from alerts.parse import parse_feed
 from alerts.render import MessageStyle, render
 from alerts.rules import RuleSet
 from alerts.store import PollRecord, Store
 from alerts.summary import summarize
+from alerts.window import Entry, StoryWindow
 
 log = logging.getLogger("alerts.pipeline")
 
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What every trip needs: the config, compiled rules, the store and the HTTP client."""
+    """What every trip needs: the config, compiled rules, the store, the HTTP client, and the
+    window of recent stories (shared by all trips of the process)."""
 
     config: Config
     rules: RuleSet
     store: Store
     fetcher: Fetcher
+    window: StoryWindow
+
+    @classmethod
+    def open(cls, config: Config, store: Store, fetcher: Fetcher) -> Context:
+        """Compile the rules and load the story window from the store."""
+        window = StoryWindow(config.dedup.threshold)
+        since = datetime.now(UTC) - config.dedup.window
+        for chat, key, alert_key, at, source in store.recent_stories(since):
+            window.add(chat, Entry(key, alert_key, at, source))
+        return cls(config, RuleSet.from_config(config), store, fetcher, window)
+
+    def reconfigured(self, config: Config) -> Context:
+        """The same store, client and window under a new config."""
+        self.window.threshold = config.dedup.threshold
+        return Context(config, RuleSet.from_config(config), self.store, self.fetcher, self.window)
 
     @property
     def style(self) -> MessageStyle:
@@ -148,12 +174,16 @@ def _record(
     fresh = select_new(
         items, seen, state.polled_before, feed.backfill, ctx.config.items.max_age, now
     )
-    since = now - ctx.config.dedup.window
-    alerts = decide(ctx, feed, fresh, lambda chat: ctx.store.window(chat, since))
-    record = PollRecord(
-        feed.url, fetched.etag, fetched.last_modified, digest, [i.item_id for i in items], alerts
-    )
-    queued = ctx.store.record_poll(record, now)
+    decision = decide(ctx, feed, fresh, now)
+    record = PollRecord(feed.url, fetched.etag, fetched.last_modified, digest,
+                        [i.item_id for i in items], decision.alerts, decision.joins,
+                        ctx.config.dedup.max_edits)  # fmt: skip
+    try:
+        queued = ctx.store.record_poll(record, now)
+    except BaseException:
+        for chat, handle in decision.handles:  # nothing was written: forget them again
+            ctx.window.discard(chat, handle)
+        raise
     event(
         log,
         logging.INFO,
@@ -162,6 +192,7 @@ def _record(
         items=len(items),
         new_items=len(fresh),
         alerts=queued,
+        joined=len(decision.joins) or None,
     )
     return PollResult(feed.url, "ok", items=len(items), new_items=len(fresh), alerts=queued)
 
@@ -185,37 +216,68 @@ def select_new(
     return fresh
 
 
-def decide(
+@dataclass(slots=True)
+class Decision:
+    """What one poll's new items earn: alerts, cluster joins, and window entries to undo."""
+
+    alerts: list[tuple[Alert, StoryKey]] = field(default_factory=list)
+    joins: list[ClusterJoin] = field(default_factory=list)
+    handles: list[tuple[str, int]] = field(default_factory=list)
+
+
+def decide(ctx: Context, feed: FeedConfig, items: Sequence[FeedItem], now: datetime) -> Decision:
+    """Rules, then dedup per destination, then render (policies: ``rules``, ``window``)."""
+    labels = frozenset([feed.display_name, *feed.tags])
+    decision = Decision()
+    for item in items:
+        key = StoryKey(comparable_title(item.title), normalize_link(item.link), feed.url,
+                       item.item_id)  # fmt: skip
+        matched: set[str] = set()
+        for match in ctx.rules.match(item, labels):
+            matched.add(match.chat)
+            if not _retold(ctx, feed, item, key, match.chat, decision, alerted=True):
+                alert = _alert(ctx, feed, match)
+                decision.alerts.append((alert, key))
+                entry = Entry(key, alert.key, now.timestamp(), feed.display_name)
+                decision.handles.append((match.chat, ctx.window.add(match.chat, entry)))
+        # A retelling that reaches no rule still joins the cluster of an alerted story.
+        for chat in set(ctx.window.chats()) - matched:
+            _retold(ctx, feed, item, key, chat, decision, alerted=False)
+    return decision
+
+
+def _retold(
     ctx: Context,
     feed: FeedConfig,
-    items: Sequence[FeedItem],
-    window_of: Callable[[str], list[StoryKey]],
-) -> list[tuple[Alert, StoryKey]]:
-    """Rules, then dedup per destination, then render: the alerts these items earn."""
-    labels = frozenset([feed.display_name, *feed.tags])
-    windows: dict[str, list[StoryKey]] = {}
-    alerts = []
-    for item in items:
-        for match in ctx.rules.match(item, labels):
-            key = story_key(item.title, item.link)
-            window = windows.setdefault(match.chat, window_of(match.chat))
-            verdict = find_duplicate(key, window, ctx.config.dedup.threshold)
-            if verdict is not None:
-                event(
-                    log,
-                    logging.INFO,
-                    "duplicate_suppressed",
-                    feed_url=feed.url,
-                    item_id=item.item_id,
-                    chat_id=match.chat,
-                    reason=verdict.reason,
-                    score=f"{verdict.score:.0f}",
-                    original=window[verdict.index].title,
-                )
-                continue
-            window.append(key)
-            alerts.append((_alert(ctx, feed, match), key))
-    return alerts
+    item: FeedItem,
+    key: StoryKey,
+    chat: str,
+    decision: Decision,
+    *,
+    alerted: bool,
+) -> bool:
+    """Whether ``item`` retells a story already alerted to ``chat``; if so it joins it."""
+    found = ctx.window.find(chat, key)
+    if found is None:
+        return False
+    entry, verdict = found
+    if alerted:
+        event(
+            log,
+            logging.INFO,
+            "duplicate_suppressed",
+            feed_url=feed.url,
+            item_id=item.item_id,
+            chat_id=chat,
+            reason=verdict.reason,
+            score=f"{verdict.score:.0f}",
+            original=entry.key.title,
+        )
+    if entry.source != feed.display_name:
+        decision.joins.append(
+            ClusterJoin(entry.alert_key, feed.display_name, feed.url, item.item_id)
+        )
+    return True
 
 
 def _alert(ctx: Context, feed: FeedConfig, match: Match) -> Alert:

@@ -34,6 +34,7 @@ MAX_MESSAGE_UNITS = 4096
 MAX_REASON_CHARS = 600
 MAX_SOURCE_CHARS = 100
 MAX_LINK_CHARS = 300
+MAX_SOURCES_CHARS = 200  # an "Also:" line; kept out of the 4096 budget by the footer's reserve
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +87,7 @@ def render(match: Match, summary: str, source: str, style: MessageStyle) -> Aler
     item = match.item
     title = item.title or "(untitled)"
     footer_plain, footer_html = _footer(match, source, style)
-    budget = MAX_MESSAGE_UNITS - utf16_len(footer_plain) - 4
+    budget = MAX_MESSAGE_UNITS - utf16_len(footer_plain) - 4 - (MAX_SOURCES_CHARS + 8)
     title, summary = _fit(title, summary, budget)
     body = f"<b>{html.escape(title, quote=False)}</b>"
     if summary:
@@ -100,6 +101,7 @@ def render(match: Match, summary: str, source: str, style: MessageStyle) -> Aler
         text=f"{body}\n\n{footer_html}",
         disable_notification=all(r.silent for r in match.rules),
         link_preview=style.link_preview,
+        source=source,
     )
 
 
@@ -139,6 +141,14 @@ def _cut(text: str, units: int) -> str:
         limit -= max(1, (utf16_len(cut) - units) // 2)
         cut = truncate_words(text, limit)
     return cut
+
+
+def with_sources(text: str, sources: tuple[str, ...]) -> str:
+    """The message with a last line naming the other sources that carried the story."""
+    if not sources:
+        return text
+    shown = truncate_words(", ".join(sources), MAX_SOURCES_CHARS)
+    return f"{text}\n<i>Also: {html.escape(shown, quote=False)}</i>"
 
 
 class _Plain(HTMLParser):

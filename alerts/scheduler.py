@@ -27,7 +27,6 @@ from alerts.logs import event
 from alerts.notify import Destination
 from alerts.outbox import Courier, DeadlineReached
 from alerts.pipeline import Context, Fetched, fetch_and_parse, poll_feed, record
-from alerts.rules import RuleSet
 
 log = logging.getLogger("alerts.scheduler")
 
@@ -39,6 +38,8 @@ RELOAD_EVERY = 2.0  # seconds between looks at the config file: edits apply with
 
 def prune(ctx: Context) -> None:
     """Forget what retention and the dedup window no longer need."""
+    now = datetime.now(UTC)
+    ctx.window.expire((now - ctx.config.dedup.window).timestamp())
     removed = ctx.store.prune(
         datetime.now(UTC), ctx.config.items.retention, ctx.config.dedup.window
     )
@@ -119,7 +120,7 @@ class Service:
     def _scheduler(self) -> AsyncIOScheduler:
         scheduler = AsyncIOScheduler(timezone=UTC)
         self._schedule_feeds(scheduler)
-        scheduler.add_job(prune, IntervalTrigger(hours=1, timezone=UTC), args=[self.ctx])
+        scheduler.add_job(lambda: prune(self.ctx), IntervalTrigger(hours=1, timezone=UTC))
         if self.watcher is not None:
             scheduler.add_job(
                 self._watch,
@@ -184,7 +185,7 @@ class Service:
                     ),
                 }
             )
-        self.ctx = Context(config, RuleSet.from_config(config), self.ctx.store, self.ctx.fetcher)
+        self.ctx = self.ctx.reconfigured(config)
         self._schedule_feeds(self._jobs)
         event(
             log, logging.INFO, "config_reloaded", feeds=len(config.feeds), rules=len(config.rules)

@@ -13,13 +13,13 @@ import fcntl
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
 from alerts.errors import StoreError
-from alerts.models import Alert, FeedState, OutboxEntry, StoryKey
+from alerts.models import Alert, ClusterJoin, FeedState, OutboxEntry, StoryKey
 
 _MIGRATIONS: list[str] = [
     """
@@ -48,6 +48,22 @@ _MIGRATIONS: list[str] = [
     );
     CREATE INDEX outbox_status_chat ON outbox (status, chat, id);
     """,
+    # 2: clusters. Stories remember their feed and guid (exact identity); an alert remembers
+    # its source and how often its message was edited; other sources of a story are kept.
+    """
+    ALTER TABLE stories ADD COLUMN feed_url TEXT NOT NULL DEFAULT '';
+    ALTER TABLE stories ADD COLUMN guid TEXT NOT NULL DEFAULT '';
+    ALTER TABLE stories ADD COLUMN source TEXT NOT NULL DEFAULT '';
+    ALTER TABLE outbox ADD COLUMN source TEXT NOT NULL DEFAULT '';
+    ALTER TABLE outbox ADD COLUMN edits INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE outbox ADD COLUMN edit_pending INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX outbox_edit_pending ON outbox (chat, id) WHERE edit_pending = 1;
+    CREATE TABLE cluster_sources (
+        alert_key TEXT NOT NULL, source TEXT NOT NULL, feed_url TEXT NOT NULL,
+        item_id TEXT NOT NULL, added_at REAL NOT NULL,
+        PRIMARY KEY (alert_key, source)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -71,6 +87,8 @@ class PollRecord:
     content_hash: str | None
     seen_ids: Sequence[str]
     alerts: Sequence[tuple[Alert, StoryKey]]
+    joins: Sequence[ClusterJoin] = ()
+    max_edits: int = 3
 
 
 class Store:
@@ -227,7 +245,7 @@ class Store:
             for alert, key in record.alerts:
                 cursor = db.execute(
                     "INSERT INTO outbox (key, chat, rule, title, link, text, silent,"
-                    " link_preview, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " link_preview, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT (key) DO NOTHING",
                     (
                         alert.key,
@@ -238,16 +256,28 @@ class Store:
                         alert.text,
                         int(alert.disable_notification),
                         int(alert.link_preview),
+                        alert.source,
                         t,
                     ),
                 )
                 if cursor.rowcount:
                     queued += 1
                     db.execute(
-                        "INSERT INTO stories (chat, title, link, alert_key, created_at)"
-                        " VALUES (?, ?, ?, ?, ?)",
-                        (alert.chat, key.title, key.link, alert.key, t),
+                        "INSERT INTO stories (chat, title, link, alert_key, created_at, feed_url,"
+                        " guid, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            alert.chat,
+                            key.title,
+                            key.link,
+                            alert.key,
+                            t,
+                            key.feed_url,
+                            key.guid,
+                            alert.source,
+                        ),
                     )
+            for join in record.joins:
+                _record_join(db, join, record.max_edits, t)
         return queued
 
     def record_unchanged(
@@ -279,6 +309,18 @@ class Store:
 
     # ------------------------------------------------------------ stories
 
+    def recent_stories(self, since: datetime) -> list[tuple[str, StoryKey, str, float, str]]:
+        """(chat, key, alert key, time, source) of every story alerted since ``since``."""
+        rows = self._query(
+            "SELECT chat, title, link, feed_url, guid, alert_key, created_at, source"
+            " FROM stories WHERE created_at >= ? ORDER BY id",
+            (_ts(since),),
+        )
+        return [
+            (str(c), StoryKey(str(t), str(lk), str(f), str(g)), str(k or ""), float(at), str(s))
+            for c, t, lk, f, g, k, at, s in rows
+        ]
+
     def window(self, chat: str, since: datetime) -> list[StoryKey]:
         """The stories alerted to ``chat`` since ``since``, oldest first."""
         rows = self._query(
@@ -286,6 +328,36 @@ class Store:
             (chat, _ts(since)),
         )
         return [StoryKey(str(t), str(link)) for t, link in rows]
+
+    def sources(self, alert_key: str) -> tuple[str, ...]:
+        """The other sources that carried an alerted story, in the order they came."""
+        rows = self._query(
+            "SELECT source FROM cluster_sources WHERE alert_key = ? ORDER BY added_at, source",
+            (alert_key,),
+        )
+        return tuple(str(r[0]) for r in rows)
+
+    def edit_chats(self) -> list[str]:
+        """Chats with messages waiting to be edited."""
+        rows = self._query("SELECT DISTINCT chat FROM outbox WHERE edit_pending = 1")
+        return [str(r[0]) for r in rows]
+
+    def pending_edits(self, chat: str) -> list[OutboxEntry]:
+        """Sent alerts of a chat whose message must be edited to list new sources."""
+        rows = self._query(_ENTRY_SQL + " WHERE edit_pending = 1 AND chat = ? ORDER BY id", (chat,))
+        return [self._with_sources(_entry(r)) for r in rows]
+
+    def mark_edited(self, entry_id: int, *, counted: bool = True) -> None:
+        """The edit was made (or given up): clear the flag, count it."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE outbox SET edit_pending = 0, edits = edits + ? WHERE id = ?",
+                (int(counted), entry_id),
+            )
+
+    def _with_sources(self, entry: OutboxEntry) -> OutboxEntry:
+        sources = self.sources(entry.alert.key)
+        return replace(entry, sources=sources) if sources else entry
 
     # ------------------------------------------------------------ outbox
 
@@ -298,18 +370,14 @@ class Store:
 
     def pending(self, chat: str | None = None, limit: int = 100) -> list[OutboxEntry]:
         """Alerts waiting for delivery, in order of discovery."""
-        columns = (
-            "SELECT id, key, chat, rule, title, link, text, silent, link_preview, status,"
-            " attempts, last_error FROM outbox"
-        )
         params: tuple[object, ...]
         if chat is None:
-            sql, params = columns + " WHERE status = ? ORDER BY id LIMIT ?", (PENDING, limit)
+            sql, params = _ENTRY_SQL + " WHERE status = ? ORDER BY id LIMIT ?", (PENDING, limit)
         else:
-            sql = columns + " WHERE status = ? AND chat = ? ORDER BY id LIMIT ?"
+            sql = _ENTRY_SQL + " WHERE status = ? AND chat = ? ORDER BY id LIMIT ?"
             params = (PENDING, chat, limit)
         rows = self._query(sql, params)
-        return [_entry(r) for r in rows]
+        return [self._with_sources(_entry(r)) for r in rows]
 
     def mark_sent(self, entry_id: int, message_id: int | None, now: datetime) -> None:
         """Telegram accepted the alert."""
@@ -376,22 +444,36 @@ class Store:
         return removed
 
 
+def _record_join(db: sqlite3.Connection, join: ClusterJoin, max_edits: int, t: float) -> None:
+    """A new source for a story: if its message is out, queue one edit (within the cap)."""
+    added = db.execute(
+        "INSERT INTO cluster_sources (alert_key, source, feed_url, item_id, added_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        (join.alert_key, join.source, join.feed_url, join.item_id, t),
+    ).rowcount
+    if added:
+        db.execute(
+            "UPDATE outbox SET edit_pending = 1 WHERE key = ? AND status = ?"
+            " AND message_id IS NOT NULL AND edits < ?",
+            (join.alert_key, SENT, max_edits),
+        )
+
+
+_ENTRY_SQL = (
+    "SELECT id, key, chat, rule, title, link, text, silent, link_preview, status,"
+    " attempts, last_error, source, message_id FROM outbox"
+)
+
+
 def _entry(row: tuple[Any, ...]) -> OutboxEntry:
-    (id_, key, chat, rule, title, link, text, silent, preview, status, attempts, error) = row
+    (id_, key, chat, rule, title, link, text, silent, preview, status, attempts, error,
+     source, message_id) = row  # fmt: skip
     alert = Alert(
-        key=str(key),
-        chat=str(chat),
-        rule=str(rule),
-        title=str(title),
-        link=str(link),
-        text=str(text),
-        disable_notification=bool(silent),
-        link_preview=bool(preview),
-    )
+        key=str(key), chat=str(chat), rule=str(rule), title=str(title), link=str(link),
+        text=str(text), disable_notification=bool(silent), link_preview=bool(preview),
+        source=str(source),
+    )  # fmt: skip
     return OutboxEntry(
-        id=int(id_),
-        alert=alert,
-        status=str(status),
-        attempts=int(attempts),
-        last_error=None if error is None else str(error),
-    )
+        id=int(id_), alert=alert, status=str(status), attempts=int(attempts),
+        last_error=None if error is None else str(error), message_id=message_id,
+    )  # fmt: skip

@@ -15,7 +15,6 @@ from alerts.fetch import Fetcher, FetchLimits
 from alerts.models import FeedItem, PollResult
 from alerts.notify import StdoutDestination
 from alerts.pipeline import Context, poll_feed, select_new
-from alerts.rules import RuleSet
 from alerts.scheduler import run_once
 from alerts.store import Store
 from tests.fakes.feeds import FeedServer, rss
@@ -56,7 +55,7 @@ rules:
     def once(self) -> int:
         async def go() -> int:
             async with Fetcher(FetchLimits(timeout=5)) as fetcher:
-                ctx = Context(self.config, RuleSet.from_config(self.config), self.store, fetcher)
+                ctx = Context.open(self.config, self.store, fetcher)
                 return await run_once(ctx, StdoutDestination(stream=self.out), timedelta(1))
 
         return asyncio.run(go())
@@ -64,7 +63,7 @@ rules:
     def poll(self, index: int = 0) -> PollResult:
         async def go() -> PollResult:
             async with Fetcher(FetchLimits(timeout=5)) as fetcher:
-                ctx = Context(self.config, RuleSet.from_config(self.config), self.store, fetcher)
+                ctx = Context.open(self.config, self.store, fetcher)
                 return await poll_feed(ctx, self.config.feeds[index])
 
         return asyncio.run(go())
