@@ -16,6 +16,7 @@ forgets stories older than ``dedup.window``.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -23,7 +24,7 @@ from alerts.dedup import Verdict, find_duplicate, normalize_link
 from alerts.models import StoryKey
 
 PROBE_WORDS = 4
-MAX_CANDIDATES = 64
+MAX_CANDIDATES = 32
 STOPWORDS = frozenset(
     "a an and are as at be by for from has have he her his in is it its of on or over s says "
     "said she than that the their they this to up was were will with after new".split()
@@ -146,8 +147,10 @@ def _candidates(window: _ChatWindow, title: str) -> list[int]:
     present.sort()
     shared: Counter[int] = Counter()
     for _, word in present[:PROBE_WORDS]:
-        shared.update(h for h in window.words[word] if h in window.entries)
-    return [h for h, _ in shared.most_common(MAX_CANDIDATES)]
+        shared.update(window.words[word])  # forgotten stories are skipped below, not here
+    live = window.entries
+    ranked = (h for h, _ in shared.most_common() if h in live)
+    return list(itertools.islice(ranked, MAX_CANDIDATES))
 
 
 def _rebuild(window: _ChatWindow) -> None:
