@@ -286,23 +286,29 @@ def check_runnable(config: Config, source: str, text: str | None = None) -> None
 
 
 class ConfigWatcher:
-    """Notices edits of the config file: each new content is loaded once, good or bad."""
+    """Notices edits of the config file: each new content is loaded once, good or bad.
+
+    A content is taken only when two looks in a row see it, so a file caught in the middle of
+    being written (editors and ``>`` truncate first) is never mistaken for the operator's edit.
+    """
 
     def __init__(self, path: Path, text: str) -> None:
         self.path = path
-        self._last = hashlib.sha256(text.encode()).hexdigest()
+        self._last = _digest(text)
+        self._settling: str | None = None
 
     def check(self) -> Config | ConfigError | None:
-        """The new Config, the ConfigError of a bad edit, or None when nothing changed."""
+        """The new Config, the ConfigError of a bad edit, or None (no change, or settling)."""
         error: OSError | UnicodeDecodeError | None = None
         try:
             text = self.path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
             text, error = f"unreadable: {e}", e
-        digest = hashlib.sha256(text.encode()).hexdigest()
-        if digest == self._last:
+        digest = _digest(text)
+        if digest == self._last or digest != self._settling:
+            self._settling = None if digest == self._last else digest
             return None
-        self._last = digest
+        self._last, self._settling = digest, None
         if error is not None:
             return ConfigError(str(self.path), [ConfigProblem("", None, f"cannot read: {error}")])
         try:
@@ -311,6 +317,10 @@ class ConfigWatcher:
         except ConfigError as e:
             return e
         return config
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def read_token(environ: dict[str, str] | None = None) -> str | None:

@@ -11,9 +11,17 @@ Policy (error table in ``shared/telegram-notes.md``):
 - A migrated group: its alerts move to the new chat id and are resent.
 - Permanent refusals (403, 400): the alert is marked failed with the reason and kept for a
   re-drive; the chat's next alert is tried. A refused edit is dropped (the alert stays sent).
-- An alert is marked sent only after Telegram returned its message id. A crash between
-  Telegram's answer and that write is the one window that can duplicate a message; it is kept
-  to one SQLite commit.
+- Pace: at most 20 messages a minute to a group or channel and one a second to a private
+  chat, counted over a sliding window of the send times stored in the database (sends and
+  edits), so a restarted bot keeps the pace; PTB's ``AIORateLimiter`` (30 a second overall)
+  stays as the in-process guard. Waiting out the pace is not a failure, but ``run --once``
+  stops waiting at its deadline.
+- Idempotency: an alert's key (story, destination) is unique in the outbox, so it is queued
+  once. Its send intent is written just before the call and its result the moment the call
+  returns; an alert is marked sent only after Telegram returned its message id. A crash between
+  Telegram's answer and that commit is the one window that can duplicate a message (the Bot
+  API has no idempotency key); on restart such alerts are logged as ``alert_in_doubt`` and sent
+  again.
 """
 
 from __future__ import annotations
@@ -38,6 +46,14 @@ log = logging.getLogger("alerts.outbox")
 
 BACKOFF_START = 1.0
 BACKOFF_MAX = 300.0
+# Specs: https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this
+GROUP_PACE = (20, 60.0)  # messages per seconds, to one group or channel
+PRIVATE_PACE = (1, 1.0)  # to one private chat
+
+
+def pace_of(chat: str) -> tuple[int, float]:
+    """The limit for a chat: groups and channels (@name, negative ids) or a private chat."""
+    return PRIVATE_PACE if chat.isdigit() else GROUP_PACE
 
 
 def backoff_delay(attempt: int, rng: Callable[[], float] = random.random) -> float:
@@ -97,7 +113,9 @@ class Courier:
     async def _deliver(self, entry: OutboxEntry, deadline: float | None) -> None:
         alert = replace(entry.alert, text=with_sources(entry.alert.text, entry.sources))
         try:
-            result = await self._attempt(entry, deadline, lambda: self.destination.send(alert))
+            result = await self._attempt(
+                entry, deadline, lambda: self.destination.send(alert), intent=True
+            )
         except NotifyError as e:
             self.store.mark_failed(entry.id, e.reason)
             event(
@@ -156,11 +174,20 @@ class Courier:
             )
 
     async def _attempt(
-        self, entry: OutboxEntry, deadline: float | None, call: Callable[[], Awaitable[object]]
+        self,
+        entry: OutboxEntry,
+        deadline: float | None,
+        call: Callable[[], Awaitable[object]],
+        *,
+        intent: bool = False,
     ) -> object:
         """Call until it succeeds; raise the NotifyError of a permanent refusal."""
         failures = 0
         while True:
+            if not await self._pace(entry.alert.chat, deadline):
+                return _STOPPED
+            if intent:
+                self.store.mark_sending(entry.id, datetime.now(UTC))
             try:
                 return await call()
             except NotifyError as e:
@@ -193,6 +220,21 @@ class Courier:
                 await self._pause(wait)
                 if self._stopping.is_set():
                     return _STOPPED
+
+    async def _pace(self, chat: str, deadline: float | None) -> bool:
+        """Wait until one more message to ``chat`` keeps the pace; False if stopping."""
+        count, period = pace_of(chat)
+        while not self._stopping.is_set():
+            now = time.time()
+            recent = self.store.recent_sends(chat, datetime.fromtimestamp(now - period, UTC))
+            if len(recent) < count:
+                return True
+            wait = recent[-count] + period - now + 0.05
+            if deadline is not None and time.monotonic() + wait > deadline:
+                raise DeadlineReached(chat)
+            event(log, logging.DEBUG, "pacing", chat_id=chat, wait=f"{wait:.1f}s")
+            await self._pause(wait)
+        return False
 
     async def _pause(self, seconds: float) -> None:
         """Sleep, but wake at once when the bot is stopping."""

@@ -64,6 +64,15 @@ _MIGRATIONS: list[str] = [
         PRIMARY KEY (alert_key, source)
     ) WITHOUT ROWID;
     """,
+    # 3: delivery. Every message Telegram accepted (sends and edits) is logged per chat, so the
+    # pace of 20 a minute per channel holds across restarts; an alert records the moment its
+    # send began, so a crash between Telegram's answer and our write can be told apart.
+    """
+    CREATE TABLE send_log (chat TEXT NOT NULL, at REAL NOT NULL);
+    CREATE INDEX send_log_chat_at ON send_log (chat, at);
+    ALTER TABLE outbox ADD COLUMN sending_at REAL;
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
 ]
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -348,12 +357,17 @@ class Store:
         return [self._with_sources(_entry(r)) for r in rows]
 
     def mark_edited(self, entry_id: int, *, counted: bool = True) -> None:
-        """The edit was made (or given up): clear the flag, count it."""
+        """The edit was made (or given up): clear the flag, count it and log the send."""
         with self._tx() as db:
             db.execute(
                 "UPDATE outbox SET edit_pending = 0, edits = edits + ? WHERE id = ?",
                 (int(counted), entry_id),
             )
+            if counted:
+                db.execute(
+                    "INSERT INTO send_log (chat, at) SELECT chat, ? FROM outbox WHERE id = ?",
+                    (datetime.now(UTC).timestamp(), entry_id),
+                )
 
     def _with_sources(self, entry: OutboxEntry) -> OutboxEntry:
         sources = self.sources(entry.alert.key)
@@ -379,20 +393,74 @@ class Store:
         rows = self._query(sql, params)
         return [self._with_sources(_entry(r)) for r in rows]
 
+    def mark_sending(self, entry_id: int, now: datetime) -> None:
+        """The send intent, written just before the call (the crash window starts here)."""
+        with self._tx() as db:
+            db.execute("UPDATE outbox SET sending_at = ? WHERE id = ?", (_ts(now), entry_id))
+
     def mark_sent(self, entry_id: int, message_id: int | None, now: datetime) -> None:
-        """Telegram accepted the alert."""
+        """Telegram accepted the alert (the crash window ends with this commit)."""
         with self._tx() as db:
             db.execute(
-                "UPDATE outbox SET status = ?, message_id = ?, sent_at = ?, attempts = attempts + 1"
-                " WHERE id = ?",
+                "UPDATE outbox SET status = ?, message_id = ?, sent_at = ?, sending_at = NULL,"
+                " attempts = attempts + 1 WHERE id = ?",
                 (SENT, message_id, _ts(now), entry_id),
             )
+            chat = db.execute("SELECT chat FROM outbox WHERE id = ?", (entry_id,)).fetchone()
+            if chat and message_id is not None:
+                db.execute("INSERT INTO send_log (chat, at) VALUES (?, ?)", (chat[0], _ts(now)))
+
+    def recent_sends(self, chat: str, since: datetime) -> list[float]:
+        """When Telegram accepted messages to ``chat`` since ``since``, oldest first."""
+        rows = self._query(
+            "SELECT at FROM send_log WHERE chat = ? AND at >= ? ORDER BY at", (chat, _ts(since))
+        )
+        return [float(r[0]) for r in rows]
+
+    def in_doubt(self) -> list[OutboxEntry]:
+        """Pending alerts whose send began but never finished (the bot died in between)."""
+        rows = self._query(_ENTRY_SQL + " WHERE status = ? AND sending_at IS NOT NULL", (PENDING,))
+        return [_entry(r) for r in rows]
+
+    def redrive(self) -> int:
+        """Failed alerts become pending again; returns how many."""
+        with self._tx() as db:
+            return db.execute(
+                "UPDATE outbox SET status = ?, last_error = NULL, sending_at = NULL"
+                " WHERE status = ?",
+                (PENDING, FAILED),
+            ).rowcount
+
+    def failed(self, limit: int = 20) -> list[OutboxEntry]:
+        """The newest alerts that Telegram refused, with their reasons."""
+        rows = self._query(
+            _ENTRY_SQL + " WHERE status = ? ORDER BY id DESC LIMIT ?", (FAILED, limit)
+        )
+        return [_entry(r) for r in rows]
+
+    def get_meta(self, key: str) -> str | None:
+        """A small value kept across runs (e.g. the paused flag)."""
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Set (or with None, clear) a kept value."""
+        with self._tx() as db:
+            if value is None:
+                db.execute("DELETE FROM meta WHERE key = ?", (key,))
+            else:
+                db.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
 
     def mark_attempt(self, entry_id: int, error: str) -> None:
         """A transient failure: the alert stays pending."""
         with self._tx() as db:
             db.execute(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, sending_at = NULL"
+                " WHERE id = ?",
                 (error, entry_id),
             )
 
@@ -441,6 +509,10 @@ class Store:
             removed += db.execute(
                 "DELETE FROM stories WHERE created_at < ?", (keep_stories,)
             ).rowcount
+            db.execute(
+                "DELETE FROM cluster_sources WHERE alert_key NOT IN (SELECT key FROM outbox)"
+            )
+            db.execute("DELETE FROM send_log WHERE at < ?", (_ts(now) - 3600,))
         return removed
 
 
