@@ -16,14 +16,16 @@ from typing import TextIO
 
 from alerts import config as config_mod
 from alerts import logs
+from alerts.admin import AdminCommands
 from alerts.config import Config, ConfigWatcher, parse_duration
 from alerts.errors import AlertsError, ConfigError
 from alerts.explain import explain_lines, explain_text, labels_for
 from alerts.fetch import Fetcher, FetchLimits
-from alerts.notify import Destination, StdoutDestination, TelegramDestination
+from alerts.notify import CommandListener, Destination, StdoutDestination, TelegramDestination
 from alerts.pipeline import Context
 from alerts.rules import RuleSet
 from alerts.scheduler import Service, run_once
+from alerts.status import status_text
 from alerts.store import Store
 
 log = logging.getLogger("alerts.cli")
@@ -118,6 +120,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("text", nargs="?", default="", help="the story's content; - reads stdin")
 
+    status = sub.add_parser(
+        "status",
+        parents=[common],
+        help="feeds ok and failing, alerts pending and failed (as /status)",
+        description="Report from the state file; works while the bot runs.",
+    )
+    _config_arg(status)
+    redrive = sub.add_parser(
+        "redrive",
+        parents=[common],
+        help="make failed alerts pending again (as /redrive)",
+        description="Failed alerts (Telegram refused them) are tried again by the bot.",
+    )
+    _config_arg(redrive)
+
     check = sub.add_parser(
         "check",
         parents=[common],
@@ -159,6 +176,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "explain":
             return _explain(args)
+        if args.command in ("status", "redrive"):
+            return _operate(args)
         if args.command == "demo":
             from alerts.demo import run_demo
 
@@ -184,6 +203,22 @@ def _check(args: argparse.Namespace) -> int:
         print(str(e))
         return 1
     print(f"{args.config}: ok ({len(config.feeds)} feeds, {len(config.rules)} rules)")
+    return 0
+
+
+def _operate(args: argparse.Namespace) -> int:
+    config = config_mod.load(args.config)
+    if not Path(config.state).exists():
+        print(f"no state file yet at {config.state}: the bot has not run with this config")
+        return 1
+    store = Store(config.state)
+    try:
+        if args.command == "status":
+            print(status_text(store, config, running=Store.in_use(config.state)))
+        else:
+            print(f"{store.redrive()} failed alert(s) are pending again")
+    finally:
+        store.close()
     return 0
 
 
@@ -255,7 +290,13 @@ async def _serve(
                     return await run_once(ctx, destination, deadline)
                 finally:
                     await destination.close()
-            return await Service(ctx, destination, watcher).run()
+            service = Service(ctx, destination, watcher)
+            if isinstance(destination, TelegramDestination) and config.telegram.admins:
+                commands = AdminCommands(lambda: service.ctx, service.wake.set)
+                service.listener = CommandListener(
+                    destination, config.telegram.admins, commands.table()
+                )
+            return await service.run()
     finally:
         store.close()
 

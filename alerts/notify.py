@@ -13,8 +13,9 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
 from alerts.errors import InvalidTokenError, NotifyError
 from alerts.models import Alert
@@ -23,7 +24,7 @@ from alerts.render import to_plain
 # Specs: PTB 22 warns on every RetryAfter unless durations are timedeltas (PTB_TIMEDELTA).
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-from telegram import LinkPreviewOptions
+from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -34,7 +35,15 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.ext import AIORateLimiter, ExtBot
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    ExtBot,
+    MessageHandler,
+    filters,
+)
 
 log = logging.getLogger("alerts.notify")
 
@@ -142,6 +151,68 @@ def _convert(chat: str, e: TelegramError) -> NotifyError:
     if isinstance(e, NetworkError):
         return NotifyError(chat, f"{type(e).__name__}: {e.message}")
     return NotifyError(chat, f"{type(e).__name__}: {e.message}")
+
+
+CommandHandler = Callable[[str], Awaitable[str]]
+MAX_REPLY = 4000
+
+
+class CommandListener:
+    """Operators' bot commands over long polling (PTB ``Application``), for admins only.
+
+    Each command maps to a handler that takes the text after the command and returns the reply
+    (plain text). Messages from anyone not in ``admins`` get no answer and are logged. The
+    commands are registered with setMyCommands so Telegram offers them in the menu.
+    """
+
+    def __init__(
+        self,
+        destination: TelegramDestination,
+        admins: list[int],
+        commands: dict[str, tuple[str, CommandHandler]],
+    ) -> None:
+        self.admins = set(admins)
+        self.commands = commands
+        # One scheduler for the work (APScheduler in alerts.scheduler): no PTB JobQueue here.
+        self.app: Application[Any, Any, Any, Any, Any, Any] = (
+            ApplicationBuilder().bot(destination.bot).job_queue(None).build()
+        )
+        self.app.add_handler(MessageHandler(filters.COMMAND, self._on_command))
+
+    async def start(self) -> None:
+        """Register the commands and start polling for updates."""
+        await self.app.initialize()
+        await self.app.start()
+        await self.app.bot.set_my_commands(
+            [BotCommand(name, about) for name, (about, _) in self.commands.items()]
+        )
+        assert self.app.updater is not None
+        await self.app.updater.start_polling(timeout=10, allowed_updates=["message"])
+        log.info("commands_listening admins=%d", len(self.admins))
+
+    async def stop(self) -> None:
+        """Stop polling; the bot's HTTP pool is closed by the destination."""
+        if self.app.updater is not None and self.app.updater.running:
+            await self.app.updater.stop()
+        if self.app.running:
+            await self.app.stop()
+
+    async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or message.text is None:
+            return
+        word, _, rest = message.text.partition(" ")
+        name = word[1:].split("@", 1)[0].lower()
+        if user is None or user.id not in self.admins:
+            log.warning("command_refused user_id=%s command=%s", user.id if user else None, name)
+            return
+        known = self.commands.get(name)
+        reply = await known[1](rest.strip()) if known else f"Unknown command /{name}. Try /status."
+        log.info("command_answered user_id=%s command=%s", user.id, name)
+        try:
+            await message.reply_text(reply[:MAX_REPLY])
+        except TelegramError as e:
+            log.warning("command_reply_failed user_id=%s error=%s", user.id, e.message)
 
 
 class StdoutDestination:

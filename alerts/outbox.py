@@ -40,7 +40,7 @@ from alerts.logs import event
 from alerts.models import OutboxEntry
 from alerts.notify import Destination
 from alerts.render import with_sources
-from alerts.store import Store
+from alerts.store import PAUSED_KEY, Store
 
 log = logging.getLogger("alerts.outbox")
 
@@ -98,7 +98,7 @@ class Courier:
         self._stopping = stopping or self._stopping
         while entries := self.store.pending(chat, limit=50):
             for entry in entries:
-                if self._stopping.is_set():
+                if self._stopping.is_set() or self.paused():
                     return
                 try:
                     await self._deliver(entry, deadline)
@@ -109,6 +109,10 @@ class Courier:
             if self._stopping.is_set():
                 return
             await self._edit(entry, deadline)
+
+    def paused(self) -> bool:
+        """Posting paused by an operator (/pause): alerts wait in the outbox."""
+        return self.store.get_meta(PAUSED_KEY) is not None
 
     async def _deliver(self, entry: OutboxEntry, deadline: float | None) -> None:
         alert = replace(entry.alert, text=with_sources(entry.alert.text, entry.sources))

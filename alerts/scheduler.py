@@ -17,6 +17,7 @@ import random
 import signal
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
@@ -27,12 +28,14 @@ from alerts.logs import event
 from alerts.notify import Destination
 from alerts.outbox import Courier, DeadlineReached
 from alerts.pipeline import Context, Fetched, fetch_and_parse, poll_feed, record
+from alerts.store import STARTED_KEY
 
 log = logging.getLogger("alerts.scheduler")
 
 EXIT_OK = 0
 EXIT_TEMPFAIL = 75  # sysexits.h EX_TEMPFAIL: try again later
 SEND_GRACE = 10.0
+WAKE_EVERY = 10.0  # seconds: the courier looks for pending alerts at least this often
 RELOAD_EVERY = 1.0  # seconds between looks at the config file: an edit applies in 1-2 s
 
 
@@ -82,15 +85,30 @@ async def run_once(ctx: Context, destination: Destination, deadline: timedelta) 
     return EXIT_OK
 
 
+class Listener(Protocol):
+    """The operators' command listener (``notify.CommandListener``)."""
+
+    async def start(self) -> None:
+        """Start listening."""
+
+    async def stop(self) -> None:
+        """Stop listening."""
+
+
 class Service:
     """The long-running bot: scheduled polls and continuous delivery."""
 
     def __init__(
-        self, ctx: Context, destination: Destination, watcher: ConfigWatcher | None = None
+        self,
+        ctx: Context,
+        destination: Destination,
+        watcher: ConfigWatcher | None = None,
+        listener: Listener | None = None,
     ) -> None:
         self.ctx = ctx
         self.destination = destination
         self.watcher = watcher
+        self.listener = listener
         self._triggers: dict[str, tuple[float, float]] = {}
         self.courier = Courier(ctx.store, destination)
         self.stop = asyncio.Event()
@@ -105,8 +123,20 @@ class Service:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.stop.set)
         await start_destination(self.destination)
+        self.ctx.store.set_meta(STARTED_KEY, str(datetime.now(UTC).timestamp()))
+        for entry in self.ctx.store.in_doubt():
+            event(
+                log,
+                logging.WARNING,
+                "alert_in_doubt",
+                chat_id=entry.alert.chat,
+                alert=entry.id,
+                title=entry.alert.title,
+            )
         scheduler = self._jobs = self._scheduler()
         scheduler.start()
+        if self.listener is not None:
+            await self.listener.start()
         self.wake.set()  # alerts left pending by an earlier run are sent first
         dispatcher = asyncio.create_task(self._dispatch())
         event(log, logging.INFO, "service_started", feeds=len(self.ctx.config.feeds))
@@ -121,6 +151,8 @@ class Service:
         scheduler = AsyncIOScheduler(timezone=UTC)
         self._schedule_feeds(scheduler)
         scheduler.add_job(lambda: prune(self.ctx), IntervalTrigger(hours=1, timezone=UTC))
+        # Alerts re-driven or resumed from the command line, and retries, are picked up.
+        scheduler.add_job(self.wake.set, IntervalTrigger(seconds=WAKE_EVERY, timezone=UTC))
         if self.watcher is not None:
             scheduler.add_job(
                 self._watch,
@@ -235,6 +267,8 @@ class Service:
                 self.wake.set()
 
     async def _finish(self) -> None:
+        if self.listener is not None:
+            await self.listener.stop()
         for task in list(self._polls):
             task.cancel()
         senders = [t for t in self._senders.values() if not t.done()]
@@ -243,4 +277,5 @@ class Service:
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+        self.ctx.store.set_meta(STARTED_KEY, None)
         await self.destination.close()

@@ -76,6 +76,7 @@ _MIGRATIONS: list[str] = [
 ]
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
+STARTED_KEY, PAUSED_KEY = "started_at", "paused"  # meta keys
 
 
 def _ts(when: datetime) -> float:
@@ -136,6 +137,20 @@ class Store:
                 self.path, "another bot process is using this state file (stop it first)"
             ) from e
         return handle
+
+    @staticmethod
+    def in_use(path: str | Path) -> bool:
+        """Whether a bot process holds the lock of this state file right now."""
+        lock_path = Path(str(path) + ".lock")
+        if not lock_path.exists():
+            return False
+        with lock_path.open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return True
+            fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
 
     def _release_lock(self) -> None:
         if self._lock_file is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,6 +88,22 @@ def test_server_errors_are_retried_with_backoff(store: Store, telegram: FakeBotA
     assert drain(store, telegram)
     assert len(telegram.messages) == 1
     assert store.counts()[SENT] == 1
+
+
+def test_timeouts_are_retried(store: Store, telegram: FakeBotAPI) -> None:
+    queue(store, "@c")
+    telegram.delay("sendMessage", 6.0)  # longer than PTB's 5 s read timeout
+    assert drain(store, telegram)
+    assert [m.text for m in telegram.messages] == ["<b>T0</b>"]
+    assert store.counts()[SENT] == 1
+
+
+def test_refused_connections_are_retried(store: Store, telegram: FakeBotAPI) -> None:
+    queue(store, "@c")
+    telegram.set_refusing(True)
+    threading.Timer(1.5, telegram.set_refusing, args=(False,)).start()
+    assert drain(store, telegram)
+    assert [m.text for m in telegram.messages] == ["<b>T0</b>"]
 
 
 def test_permanent_refusal_marks_failed_and_goes_on(store: Store, telegram: FakeBotAPI) -> None:

@@ -501,6 +501,19 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self) -> None:
         """Dispatch the request and write the JSON answer."""
         fake = cast(_Server, self.server).fake
+        if fake._refusing:
+            self.close_connection = True
+            self.connection.close()
+            return
+        method = self.path.rsplit("/", 1)[-1].split("?", 1)[0].lower()
+        with fake._lock:
+            waits = fake._delays.get(method)
+            wait = waits.popleft() if waits else 0.0
+        if wait:  # the request hangs, then the connection drops: never processed
+            time.sleep(wait)
+            self.close_connection = True
+            self.connection.close()
+            return
         try:
             body = self._read_body()
             status, payload = fake._dispatch(self.path, self.headers.get("Content-Type", ""), body)
@@ -557,6 +570,10 @@ class FakeBotAPI:
         self._thread: threading.Thread | None = None
         self._bind_port = 0
         self._listener: Callable[[str, SentMessage], None] | None = None
+        self._updates: list[dict[str, object]] = []
+        self._next_update = 1
+        self._delays: dict[str, deque[float]] = {}
+        self._refusing = False
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -681,6 +698,54 @@ class FakeBotAPI:
         with self._lock:
             self._down = down
 
+    def delay(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Let the next ``times`` calls of ``method`` hang for ``seconds``, then drop them
+        unprocessed (a client with a shorter timeout sees a timeout)."""
+        with self._lock:
+            self._delays.setdefault(method.lower(), deque()).extend([seconds] * times)
+
+    def set_refusing(self, refusing: bool) -> None:
+        """While refusing, connections are closed before any answer (a network error)."""
+        with self._lock:
+            self._refusing = refusing
+
+    def push_command(self, text: str, user_id: int, chat_id: int | None = None) -> None:
+        """Queue a message from a user (a bot command) for the bot's getUpdates."""
+        with self._lock:
+            update_id = self._next_update
+            self._next_update += 1
+            chat = chat_id if chat_id is not None else user_id
+            entities = (
+                [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+                if text.startswith("/")
+                else []
+            )
+            self._updates.append({
+                "update_id": update_id,
+                "message": {
+                    "message_id": 10_000 + update_id,
+                    "date": int(time.time()),
+                    "chat": {"id": chat, "type": "private" if chat > 0 else "group"},
+                    "from": {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"},
+                    "text": text,
+                    "entities": entities,
+                },
+            })  # fmt: skip
+            self._changed.notify_all()
+
+    def wait_for_chat(self, chat_id: str, n: int = 1, timeout: float = 10.0) -> list[SentMessage]:
+        """Wait until at least ``n`` messages went to ``chat_id``; return those."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                mine = [m for m in self._messages if m.chat_id == chat_id]
+                if len(mine) >= n:
+                    return mine
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"expected {n} messages to {chat_id}, got {len(mine)}")
+                self._changed.wait(remaining)
+
     # ----------------------------------------------------------------- request handling
 
     def _dispatch(self, path: str, content_type: str, body: bytes) -> tuple[int, dict[str, object]]:
@@ -745,16 +810,18 @@ class FakeBotAPI:
         bot_id = int(head) if head.isdigit() else 123
         return {"id": bot_id, "is_bot": True, "first_name": "Fake", "username": "fake_bot"}
 
-    @staticmethod
-    def _get_updates(params: dict[str, str]) -> list[object]:
-        """Answer getUpdates: nothing, after a short wait."""
+    def _get_updates(self, params: dict[str, str]) -> list[object]:
+        """Answer getUpdates: queued updates from ``offset`` on, else nothing after a wait."""
         try:
             timeout = float(params.get("timeout", "0"))
+            offset = int(params.get("offset", "0") or 0)
         except ValueError:
-            timeout = 0.0
-        if timeout > 0:
-            time.sleep(min(timeout, 0.2))
-        return []
+            timeout, offset = 0.0, 0
+        with self._changed:
+            self._updates = [u for u in self._updates if int(str(u["update_id"])) >= offset]
+            if not self._updates and timeout > 0:
+                self._changed.wait(min(timeout, 0.2))
+            return list(self._updates)
 
     @staticmethod
     def _render(params: dict[str, str]) -> tuple[str, tuple[_Entity, ...]]:

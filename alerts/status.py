@@ -1,0 +1,76 @@
+"""What `bot.py status` and `/status` say: feeds, alerts, uptime (formatting of store facts)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from alerts.config import Config
+from alerts.models import FeedState
+from alerts.store import FAILED, PAUSED_KEY, PENDING, SENT, STARTED_KEY, Store
+
+
+def ago(when: datetime | None, now: datetime) -> str:
+    """A short human duration: ``3m ago``, ``2h 5m ago``, ``never``."""
+    if when is None:
+        return "never"
+    return f"{span(now - when)} ago"
+
+
+def span(delta: timedelta) -> str:
+    """``45s``, ``12m``, ``3h 5m``, ``2d 4h``."""
+    seconds = int(max(0, delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes}m"
+    return f"{minutes}m" if minutes else f"{secs}s"
+
+
+def _feed_line(name: str, state: FeedState | None, now: datetime) -> tuple[str, str]:
+    if state is None or (not state.polled_before and not state.error_streak):
+        return "new", f"  NEW      {name}: not polled yet"
+    if state.gone:
+        return "gone", f"  GONE     {name}: {state.last_error} (remove it from the config)"
+    if state.error_streak:
+        retry = f", next try in {span(state.next_poll - now)}" if state.next_poll else ""
+        return "failing", (
+            f"  FAILING  {name}: {state.error_streak} failure(s) in a row, last error "
+            f'"{state.last_error}", last success {ago(state.last_success, now)}{retry}'
+        )
+    return "ok", f"  ok       {name}: last success {ago(state.last_success, now)}"
+
+
+def status_text(
+    store: Store, config: Config, now: datetime | None = None, running: bool | None = None
+) -> str:
+    """The whole report."""
+    now = now or datetime.now(UTC)
+    started = store.get_meta(STARTED_KEY)
+    lines = []
+    if started and running is not False:
+        since = datetime.fromtimestamp(float(started), UTC)
+        lines.append(f"Bot: running since {since:%Y-%m-%d %H:%M} UTC (uptime {span(now - since)})")
+    else:
+        lines.append("Bot: not running")
+    lines.append("Posting: PAUSED (/resume to restart)" if store.get_meta(PAUSED_KEY) else
+                 "Posting: active")  # fmt: skip
+    states = {s.url: s for s in store.feed_states()}
+    counts: dict[str, int] = {}
+    feed_lines = []
+    for feed in config.feeds:
+        kind, line = _feed_line(feed.display_name, states.get(feed.url), now)
+        counts[kind] = counts.get(kind, 0) + 1
+        feed_lines.append(line)
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items()) or "none"
+    lines.append(f"Feeds: {len(config.feeds)} ({summary})")
+    lines += feed_lines
+    alerts = store.counts()
+    lines.append(f"Alerts: {alerts[PENDING]} pending, {alerts[FAILED]} failed, "
+                 f"{alerts[SENT]} sent (kept {span(config.items.retention)})")  # fmt: skip
+    for entry in store.failed(limit=5):
+        lines.append(f'  FAILED   {entry.alert.chat}: "{entry.alert.title}": {entry.last_error}'
+                     " (/redrive or bot.py redrive to retry)")  # fmt: skip
+    return "\n".join(lines)
