@@ -698,6 +698,12 @@ class FakeBotAPI:
         with self._lock:
             self._down = down
 
+    def on_message(self, callback: Callable[[str, SentMessage], None] | None) -> None:
+        """Call ``callback(method, message)`` after each accepted send or edit, before the
+        answer goes back (a test can kill the bot at exactly that moment)."""
+        with self._lock:
+            self._listener = callback
+
     def delay(self, method: str, seconds: float, *, times: int = 1) -> None:
         """Let the next ``times`` calls of ``method`` hang for ``seconds``, then drop them
         unprocessed (a client with a shorter timeout sees a timeout)."""
