@@ -5,7 +5,7 @@ unescaped by the earlier stages and escaped here exactly once, so ``&nbsp;`` or 
 in a feed can never break a message. Layout::
 
     <b>Title</b>
-    Summary, one or two sentences.
+    Summary, one or two sentences, the matched <b>terms</b> in bold.
 
     Matched <i>rule</i>: term, term (as "alias")
     Source · 12 Jun 2026 08:00 UTC
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from html.parser import HTMLParser
@@ -91,7 +92,8 @@ def render(match: Match, summary: str, source: str, style: MessageStyle) -> Aler
     title, summary = _fit(title, summary, budget)
     body = f"<b>{html.escape(title, quote=False)}</b>"
     if summary:
-        body += "\n" + html.escape(summary, quote=False)
+        spellings = [h.matched for r in match.rules for h in r.hits if h.kind != "regex"]
+        body += "\n" + bold_terms(summary, spellings)
     return Alert(
         key=alert_key(item.feed_url, item.item_id, match.chat),
         chat=match.chat,
@@ -103,6 +105,44 @@ def render(match: Match, summary: str, source: str, style: MessageStyle) -> Aler
         link_preview=style.link_preview,
         source=source,
     )
+
+
+_SEPARATORS = r"[\s\-\u2010-\u2015\u2212]+"
+
+
+def bold_terms(text: str, spellings: list[str]) -> str:
+    """``text`` escaped for Telegram HTML, with each matched term in bold.
+
+    Terms are found as the rules engine finds them, ignoring case, with any dash or space
+    between words, on whole words; the text is escaped piece by piece, so a bold tag never
+    lands inside an entity.
+    """
+    spans: list[tuple[int, int]] = []
+    for spelling in dict.fromkeys(s.strip() for s in spellings):
+        words = re.split(_SEPARATORS, spelling.rstrip("*"))
+        if not any(words):
+            continue
+        body = _SEPARATORS.join(re.escape(w) for w in words if w)
+        tail = r"\w*" if spelling.endswith("*") else ""
+        pattern = re.compile(rf"(?<![^\W_]){body}{tail}(?![^\W_])", re.IGNORECASE)
+        spans += [(m.start(), m.end()) for m in pattern.finditer(text)]
+    out, at = [], 0
+    for start, end in _merged(spans):
+        out.append(html.escape(text[at:start], quote=False))
+        out.append(f"<b>{html.escape(text[start:end], quote=False)}</b>")
+        at = end
+    out.append(html.escape(text[at:], quote=False))
+    return "".join(out)
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _footer(match: Match, source: str, style: MessageStyle) -> tuple[str, str]:

@@ -200,7 +200,7 @@ def test_demo_prints_one_alert_for_the_seed_story() -> None:
     out = run.stdout
     assert out.count("Russia Day message") == 1
     seed_alert = next(a for a in out.split("── alert") if "Russia Day message" in a)
-    assert "North Korean leader Kim Jong-un congratulated" in seed_alert
+    assert "North Korean leader **Kim Jong-un** congratulated" in seed_alert  # terms in bold
     assert "Leave a Reply" not in out
     assert "email address" not in out
     assert "Matched Kim and Putin" in seed_alert

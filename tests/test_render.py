@@ -13,6 +13,7 @@ from alerts.render import (
     MAX_MESSAGE_UNITS,
     MessageStyle,
     alert_key,
+    bold_terms,
     render,
     to_plain,
     utf16_len,
@@ -271,3 +272,22 @@ def test_to_plain_marks_bold() -> None:
         "S · 12 Jun 2026 08:00 UTC\n"
         "https://news.example/story?id=1&src=rss"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "spellings", "expected"),
+    [
+        (
+            "Kim Jong Un met Putin.",
+            ["Kim Jong-un", "Putin"],
+            "<b>Kim Jong Un</b> met <b>Putin</b>.",
+        ),
+        ("Rasputin & Putin's plan", ["Putin"], "Rasputin &amp; <b>Putin</b>'s plan"),
+        ("Two missiles <fired>", ["missile*"], "Two <b>missiles</b> &lt;fired&gt;"),
+        ("no match here", ["Putin"], "no match here"),
+        ("AT&T and at&t", ["AT&T"], "<b>AT&amp;T</b> and <b>at&amp;t</b>"),
+    ],
+)
+def test_bold_terms(text: str, spellings: list[str], expected: str) -> None:
+    assert bold_terms(text, spellings) == expected
+    parse_telegram_html(expected)
