@@ -165,6 +165,9 @@ class FeedConfig(_Section):
     interval: Duration | None = Field(None, description="overrides polling.interval")
     tags: list[str] = Field(default_factory=list, description="names rules can refer to")
     backfill: int = Field(0, ge=0, description="on first poll, alert the newest N items")
+    fetch_article: bool = Field(
+        False, description="fetch the article page of items that are only a title or a stub"
+    )
 
     @property
     def display_name(self) -> str:

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from alerts.article import MAX_ARTICLES_PER_POLL, fetch_article, is_stub
 from alerts.config import Config, FeedConfig
 from alerts.dedup import comparable_title, normalize_link
 from alerts.errors import AlertsError, FeedGone, FetchError, ParseError
@@ -157,7 +158,25 @@ async def _fetch_and_parse(ctx: Context, feed: FeedConfig, now: datetime) -> Fet
         ctx.store.record_unchanged(feed.url, now, fetched.etag, fetched.last_modified)
         return PollResult(feed.url, "unchanged")
     items = await asyncio.to_thread(parse_feed, fetched, feed.display_name)
+    if feed.fetch_article:
+        items = await _with_articles(ctx, feed, state, items, now)
     return Fetched(feed, state, fetched, digest, items)
+
+
+async def _with_articles(
+    ctx: Context, feed: FeedConfig, state: FeedState, items: list[FeedItem], now: datetime
+) -> list[FeedItem]:
+    """New stub items get their article's text (``alerts.article``), fetched concurrently."""
+    seen = ctx.store.seen(feed.url, (i.item_id for i in items))
+    fresh = select_new(
+        items, seen, state.polled_before, feed.backfill, ctx.config.items.max_age, now
+    )
+    stubs = [i for i in fresh if is_stub(i)][-MAX_ARTICLES_PER_POLL:]
+    if not stubs:
+        return items
+    full = await asyncio.gather(*(fetch_article(ctx.fetcher, i) for i in stubs))
+    better = {i.item_id: f for i, f in zip(stubs, full, strict=True)}
+    return [better.get(i.item_id, i) for i in items]
 
 
 def _record(

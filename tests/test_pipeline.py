@@ -211,3 +211,35 @@ def test_select_new_skips_seen_and_duplicate_ids() -> None:
     items = [feed_item(3, NOW), feed_item(2, NOW), feed_item(3, NOW), feed_item(1, None)]
     fresh = select_new(items, {"g2"}, True, 0, timedelta(days=7), NOW)
     assert sorted(i.item_id for i in fresh) == ["g1", "g3"]
+
+
+ARTICLE = """<html><head><title>Quake</title></head><body>
+<nav>Home | World | Sport | Subscribe</nav>
+<article><h1>Earthquake strikes off Chile</h1>
+<p>A magnitude 7.1 earthquake struck off the coast of Chile on Friday, officials said.</p>
+<p>There were no immediate reports of damage or casualties.</p></article>
+<footer>Copyright 2026 Example News. Sign up for our newsletter.</footer></body></html>"""
+
+
+def test_stub_items_get_their_article_text(tmp_path: Path, feeds: FeedServer) -> None:
+    bot = Bot(tmp_path, feeds, '  - {{url: "{base}/f.xml", backfill: 5, fetch_article: true}}')
+    page = feeds.set("/article/1", ARTICLE, content_type="text/html; charset=utf-8")
+    stub = {
+        "title": "Earthquake strikes off Chile",
+        "link": page,
+        "guid": "g1",
+        "date": NOW.isoformat(),
+    }
+    broken = {
+        "title": "Earthquake felt in Peru",
+        "link": feeds.url("/missing"),
+        "guid": "g2",
+        "description": "Short.",
+        "date": NOW.isoformat(),
+    }
+    feeds.set("/f.xml", rss([stub, broken]))
+    bot.once()
+    out = bot.out.getvalue()
+    assert "A magnitude 7.1 **earthquake** struck off the coast of Chile" in out
+    assert "newsletter" not in out and "Subscribe" not in out
+    assert "**Earthquake felt in Peru**\nShort." in out  # a failed page keeps the item as it was
