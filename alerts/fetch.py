@@ -11,11 +11,13 @@ on concurrent requests overall and per host.
 from __future__ import annotations
 
 import asyncio
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -47,7 +49,11 @@ class Fetcher:
             follow_redirects=True,
             max_redirects=limits.max_redirects,
             timeout=httpx.Timeout(limits.timeout),
-            headers={"User-Agent": USER_AGENT, "Accept": ACCEPT},
+            headers={
+                "User-Agent": USER_AGENT,
+                "Accept": ACCEPT,
+                "Accept-Encoding": "gzip, deflate",
+            },
             limits=httpx.Limits(max_connections=limits.concurrency),
         )
         self._all = asyncio.Semaphore(limits.concurrency)
@@ -104,14 +110,42 @@ class Fetcher:
             )
 
     async def _read_capped(self, url: str, response: httpx.Response) -> bytes:
+        """The body, decompressed here with a bound on every step: httpx would inflate a whole
+        network chunk at once, and 64 KB of a gzip bomb are 64 MB of zeros."""
+        cap = self.limits.max_bytes
+        inflate = _decompressor(response.headers.get("content-encoding", ""))
         chunks: list[bytes] = []
         size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > self.limits.max_bytes:
-                raise FetchError(url, f"body larger than {self.limits.max_bytes} bytes")
-            chunks.append(chunk)
+        async for raw in response.aiter_raw():
+            pending = raw
+            while pending or (inflate is not None and inflate.unconsumed_tail):
+                if inflate is None:
+                    piece, pending = pending, b""
+                else:
+                    data = inflate.unconsumed_tail + pending
+                    piece, pending = inflate.decompress(data, cap + 1 - size), b""
+                size += len(piece)
+                if size > cap:
+                    raise FetchError(url, f"body larger than {cap} bytes")
+                chunks.append(piece)
+                if inflate is None or not inflate.unconsumed_tail:
+                    break
+        if inflate is not None:
+            rest = inflate.flush()
+            if size + len(rest) > cap:
+                raise FetchError(url, f"body larger than {cap} bytes")
+            chunks.append(rest)
         return b"".join(chunks)
+
+
+def _decompressor(encoding: str) -> Any:
+    """A zlib decompressor for a Content-Encoding we asked for (gzip, deflate), else None."""
+    encoding = encoding.strip().lower()
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return zlib.decompressobj()
+    return None
 
 
 def _raise_for_status(url: str, response: httpx.Response) -> None:

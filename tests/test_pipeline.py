@@ -36,12 +36,13 @@ class Bot:
     """A config over the feed server, a store in tmp_path, and printed alerts."""
 
     def __init__(self, tmp: Path, feeds: FeedServer, feed_lines: str, **items: str) -> None:
-        extra = "".join(f"  {k}: {v}\n" for k, v in items.items())
+        """A bot over ``feed_lines`` (YAML, ``{base}`` is the server); ``items`` set items.*"""
+        settings = {"max_age": "7d", **items}
+        extra = "".join(f"  {k}: {v}\n" for k, v in settings.items())
         self.config = config_mod.loads(
             f"""\
 telegram: {{chat: "@alerts"}}
 items:
-  max_age: 7d
 {extra}feeds:
 {feed_lines.format(base=feeds.url(""))}
 rules:

@@ -23,6 +23,8 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     conditional: bool = True
+    repeat: int = 1  # the body is streamed this many times (a huge answer from a small body)
+    trickle: float = 0.0  # seconds between single bytes (a server that drips)
 
 
 class FeedServer:
@@ -85,13 +87,26 @@ class FeedServer:
                     return
                 self.send_response(route.status)
                 self.send_header("Content-Type", route.content_type)
-                self.send_header("Content-Length", str(len(route.body)))
+                self.send_header("Content-Length", str(len(route.body) * route.repeat))
                 if route.conditional:
                     self.send_header("ETag", etag)
                 for name, value in route.headers.items():
                     self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(route.body)
+                try:
+                    self._write(route)
+                except OSError:  # the client hung up: expected when it caps or times out
+                    self.close_connection = True
+
+            def _write(self, route: Route) -> None:
+                if route.trickle:
+                    for byte in route.body:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(route.trickle)
+                    return
+                for _ in range(route.repeat):
+                    self.wfile.write(route.body)
 
         return Handler
 
