@@ -20,15 +20,13 @@ import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 
+from alerts import dedup_words
 from alerts.dedup import Verdict, find_duplicate, normalize_link
 from alerts.models import StoryKey
 
 PROBE_WORDS = 4
 MAX_CANDIDATES = 32
-STOPWORDS = frozenset(
-    "a an and are as at be by for from has have he her his in is it its of on or over s says "
-    "said she than that the their they this to up was were will with after new".split()
-)
+STOPWORDS = dedup_words.STOPWORDS | frozenset(["s", "says", "said", "new"])
 
 
 @dataclass(slots=True)
