@@ -496,7 +496,11 @@ def find_duplicate(
     best, best_score = -1, threshold
     for i, other in enumerate(window):
         # The bound is cheap and rules out most candidates before the full judgement.
-        bound = _upper_bound(words, in_words, _content_words(other.title)) if other.title else 0.0
+        bound = (
+            _upper_bound(words, in_words, _content_words(other.title), _word_set(other.title))
+            if other.title
+            else 0.0
+        )
         if bound > best_score or (bound == best_score and best < 0):
             score = _judge(story.title, other.title, None, best_score)
             if score >= best_score and (best < 0 or score > best_score):
@@ -506,13 +510,23 @@ def find_duplicate(
     return Verdict(best, best_score, "similar title") if best >= 0 else None
 
 
-def _upper_bound(words_a: tuple[str, ...], in_a: frozenset[str], words_b: tuple[str, ...]) -> float:
+@lru_cache(maxsize=1 << 17)
+def _word_set(title: str) -> frozenset[str]:
+    """The content words of a comparable title, as a set (cached beside the words)."""
+    return frozenset(_content_words(title))
+
+
+def _upper_bound(
+    words_a: tuple[str, ...],
+    in_a: frozenset[str],
+    words_b: tuple[str, ...],
+    in_b: frozenset[str],
+) -> float:
     """A score that ``_judge`` cannot exceed for these content words, from counts alone.
 
     At most as many more words can be matched as the words only in ``a`` whose first letter
     starts a word only in ``b``, and one compound match per side consumes one word more; the
     words left cost at least their additions and substitutions, without numbers or places."""
-    in_b = set(words_b)
     shared = len(in_a & in_b)
     left_a, left_b = len(words_a) - shared, len(words_b) - shared
     more = 0

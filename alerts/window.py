@@ -16,7 +16,8 @@ forgets stories older than ``dedup.window``.
 
 from __future__ import annotations
 
-import itertools
+import heapq
+import operator
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -117,7 +118,7 @@ class StoryWindow:
         handles = _candidates(window, key.title)
         if not handles:
             return None
-        keys = [StoryKey(window.entries[h].key.title, "") for h in handles]
+        keys = [window.entries[h].key for h in handles]  # the query has no link: titles only
         verdict = find_duplicate(StoryKey(key.title, ""), keys, self.threshold)
         if verdict is None:
             return None
@@ -147,8 +148,8 @@ def _candidates(window: _ChatWindow, title: str) -> list[int]:
     for _, word in present[:PROBE_WORDS]:
         shared.update(window.words[word])  # forgotten stories are skipped below, not here
     live = window.entries
-    ranked = (h for h, _ in shared.most_common() if h in live)
-    return list(itertools.islice(ranked, MAX_CANDIDATES))
+    top = heapq.nlargest(2 * MAX_CANDIDATES, shared.items(), key=operator.itemgetter(1))
+    return [h for h, _ in top if h in live][:MAX_CANDIDATES]
 
 
 def _rebuild(window: _ChatWindow) -> None:
