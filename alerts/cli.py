@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import sys
@@ -27,6 +28,7 @@ from alerts.rules import RuleSet
 from alerts.scheduler import Service, run_once
 from alerts.status import status_text
 from alerts.store import Store
+from alerts.window import judge_pair
 
 log = logging.getLogger("alerts.cli")
 
@@ -120,6 +122,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("text", nargs="?", default="", help="the story's content; - reads stdin")
 
+    similar = sub.add_parser(
+        "similar",
+        parents=[common],
+        help="would dedup take two stories for one? (for tuning dedup.threshold)",
+        description="Judge a pair of stories as the bot's dedup would, with the config's "
+        "dedup settings (defaults without --config).",
+    )
+    similar.add_argument("--config", type=Path, default=None, help="config file (optional)")
+    similar.add_argument(
+        "--jsonl",
+        metavar="FILE",
+        help='batch mode: each line of FILE (\'-\' for standard input) is {"a": {"title", '
+        '"summary", "link", "feed"}, "b": {...}}; print {"same", "score"} for each',
+    )
+    similar.add_argument("titles", nargs="*", metavar="TITLE", help="two titles to compare")
+
     status = sub.add_parser(
         "status",
         parents=[common],
@@ -176,6 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "explain":
             return _explain(args)
+        if args.command == "similar":
+            return _similar(args)
         if args.command in ("status", "redrive"):
             return _operate(args)
         if args.command == "demo":
@@ -220,6 +240,36 @@ def _operate(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
+
+
+def _similar(args: argparse.Namespace) -> int:
+    threshold = (config_mod.load(args.config) if args.config else Config()).dedup.threshold
+    if args.jsonl:
+        with _open_input(args.jsonl) as lines:
+            for number, line in enumerate(lines, start=1):
+                if line.strip():
+                    print(json.dumps(_similar_record(line, number, threshold)))
+        return 0
+    if len(args.titles) != 2:
+        print("error: give two titles, or --jsonl FILE", file=sys.stderr)
+        return 2
+    same, score, reasons = judge_pair({"title": args.titles[0]}, {"title": args.titles[1]},
+                                      threshold)  # fmt: skip
+    print(f"{'SAME STORY' if same else 'DIFFERENT STORIES'} (score {score:.1f})")
+    print("\n".join(f"  - {r}" for r in reasons))
+    return 0
+
+
+def _similar_record(line: str, number: int, threshold: float) -> dict[str, object]:
+    try:
+        pair = json.loads(line)
+        a, b = pair["a"], pair["b"]
+        if not (isinstance(a, dict) and isinstance(b, dict)):
+            raise TypeError("a and b must be objects")
+    except (ValueError, KeyError, TypeError) as e:
+        return {"same": False, "score": 0, "error": f"line {number}: {e}"}
+    same, score, _ = judge_pair(a, b, threshold)
+    return {"same": same, "score": round(score, 1)}
 
 
 def _explain(args: argparse.Namespace) -> int:

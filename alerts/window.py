@@ -22,7 +22,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from alerts import dedup_words
-from alerts.dedup import Verdict, find_duplicate, normalize_link
+from alerts.dedup import (
+    Verdict,
+    comparable_title,
+    explain_similarity,
+    find_duplicate,
+    normalize_link,
+)
 from alerts.models import StoryKey
 
 PROBE_WORDS = 4
@@ -161,3 +167,26 @@ def _rebuild(window: _ChatWindow) -> None:
         w: kept for w, hs in window.words.items() if (kept := [h for h in hs if h in live])
     }
     window.stale = 0
+
+
+def judge_pair(
+    a: dict[str, str], b: dict[str, str], threshold: float
+) -> tuple[bool, float, list[str]]:
+    """Whether the bot takes story ``b`` for a retelling of story ``a``, the score (0-100) and
+    the reasons: the window's own path (identity, then candidates, then the title verdict).
+    Each story is ``{"title", "link", "feed", "summary"}``; only ``title`` is required (the
+    summary does not take part in the verdict)."""
+    keys = [
+        StoryKey(comparable_title(s.get("title") or ""), normalize_link(s.get("link") or ""),
+                 s.get("feed") or "", s.get("guid") or "")
+        for s in (a, b)
+    ]  # fmt: skip
+    window = StoryWindow(threshold)
+    window.add("pair", Entry(keys[0], "a", 0.0))
+    found = window.find("pair", keys[1])
+    if found is not None and found[1].reason in ("same link", "same guid"):
+        return True, 100.0, [found[1].reason]
+    score, reasons = explain_similarity(a.get("title") or "", b.get("title") or "")
+    same = found is not None
+    reasons.append(f"score {score:.1f} {'>=' if same else '<'} threshold {threshold:g}")
+    return same, score, reasons
