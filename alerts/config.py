@@ -131,6 +131,9 @@ class PollingConfig(_Section):
     backoff_max: Duration = Field(
         timedelta(hours=6), description="longest wait before retrying a failing feed"
     )
+    broken_after: Duration = Field(
+        timedelta(hours=6), description="tell the admins when a feed has failed this long"
+    )
 
 
 class ItemsConfig(_Section):

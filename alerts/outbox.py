@@ -39,9 +39,10 @@ from datetime import UTC, datetime
 from alerts.errors import InvalidTokenError, NotifyError
 from alerts.logs import event
 from alerts.models import OutboxEntry
+from alerts.notices import alert_refused
 from alerts.notify import Destination
 from alerts.render import with_sources
-from alerts.store import PAUSED_KEY, Store
+from alerts.store import NOTICE_RULE, PAUSED_KEY, Store
 
 log = logging.getLogger("alerts.outbox")
 
@@ -75,9 +76,12 @@ class _Moved(Exception):
 class Courier:
     """Delivers pending alerts (and edits) from the store through one destination."""
 
-    def __init__(self, store: Store, destination: Destination) -> None:
+    def __init__(
+        self, store: Store, destination: Destination, admins: list[int] | None = None
+    ) -> None:
         self.store = store
         self.destination = destination
+        self.admins = admins or []
         self.delivered = 0
         self._stopping = asyncio.Event()
         # One request in flight at a time, across chats: a crash can then repeat at most one
@@ -86,14 +90,24 @@ class Courier:
 
     async def drain(self, deadline: float | None = None) -> bool:
         """Deliver everything pending; False when the deadline (monotonic) left some behind."""
-        chats = list(dict.fromkeys([*self.store.pending_chats(), *self.store.edit_chats()]))
-        results = await asyncio.gather(
-            *(self.drain_chat(chat, deadline=deadline) for chat in chats), return_exceptions=True
-        )
-        for result in results:
-            if isinstance(result, BaseException) and not isinstance(result, DeadlineReached):
-                raise result
-        return not any(isinstance(r, DeadlineReached) for r in results)
+        drained: set[str] = set()
+        while True:  # notices queued while draining (to admins) are drained too
+            chats = [
+                c
+                for c in dict.fromkeys([*self.store.pending_chats(), *self.store.edit_chats()])
+                if c not in drained
+            ]
+            if not chats or self.paused():
+                return True
+            drained.update(chats)
+            results = await asyncio.gather(
+                *(self.drain_chat(c, deadline=deadline) for c in chats), return_exceptions=True
+            )
+            for result in results:
+                if isinstance(result, BaseException) and not isinstance(result, DeadlineReached):
+                    raise result
+            if any(isinstance(r, DeadlineReached) for r in results):
+                return False
 
     async def drain_chat(
         self, chat: str, *, deadline: float | None = None, stopping: asyncio.Event | None = None
@@ -134,6 +148,8 @@ class Courier:
                 alert=entry.id,
                 error=e.reason,
             )
+            if alert.rule != NOTICE_RULE:  # a refused notice is not worth another notice
+                alert_refused(self.store, self.admins, alert.chat, e.reason, datetime.now(UTC))
             return
         if result is _STOPPED:
             return

@@ -36,6 +36,7 @@ from alerts.models import (
     PollResult,
     StoryKey,
 )
+from alerts.notices import feed_health
 from alerts.parse import parse_feed
 from alerts.render import MessageStyle, render
 from alerts.rules import RuleSet
@@ -105,7 +106,21 @@ class Fetched:
 async def poll_feed(ctx: Context, feed: FeedConfig, now: datetime | None = None) -> PollResult:
     """Poll one feed and queue its alerts; every expected failure becomes a PollResult."""
     step = await fetch_and_parse(ctx, feed, now)
-    return record(ctx, step, now) if isinstance(step, Fetched) else step
+    result = record(ctx, step, now) if isinstance(step, Fetched) else step
+    return after_poll(ctx, feed, result, now)
+
+
+def after_poll(
+    ctx: Context, feed: FeedConfig, result: PollResult, now: datetime | None = None
+) -> PollResult:
+    """Feed health: the admins hear once when a feed stays broken, and once when it is back."""
+    now = now or datetime.now(UTC)
+    try:
+        feed_health(ctx.store, ctx.config.telegram.admins, feed, result, now,
+                    ctx.config.polling.broken_after.total_seconds())  # fmt: skip
+    except AlertsError as e:
+        event(log, logging.ERROR, "health_failed", feed_url=feed.url, error=str(e))
+    return result
 
 
 async def fetch_and_parse(
@@ -313,7 +328,9 @@ def _failed(
     retry_after = error.retry_after if isinstance(error, FetchError) else None
     streak = ctx.store.feed_state(feed.url).error_streak + 1
     wait = backoff(ctx, feed, streak, retry_after)
-    ctx.store.record_failure(feed.url, error.reason, None if gone else now + wait, gone=gone)
+    ctx.store.record_failure(
+        feed.url, error.reason, None if gone else now + wait, gone=gone, now=now
+    )
     name = "feed_gone" if gone else "feed_failed"
     event(
         log,

@@ -27,7 +27,7 @@ from alerts.errors import ConfigError, InvalidTokenError, NotifyError
 from alerts.logs import event
 from alerts.notify import Destination
 from alerts.outbox import Courier, DeadlineReached
-from alerts.pipeline import Context, Fetched, fetch_and_parse, poll_feed, record
+from alerts.pipeline import Context, Fetched, after_poll, fetch_and_parse, poll_feed, record
 from alerts.store import STARTED_KEY
 
 log = logging.getLogger("alerts.scheduler")
@@ -66,7 +66,10 @@ async def run_once(ctx: Context, destination: Destination, deadline: timedelta) 
     # Fetch and parse concurrently, but decide in config order: which copy of a story is
     # alerted, and the order of alerts, then do not depend on which server answered first.
     steps = await asyncio.gather(*(fetch_and_parse(ctx, f) for f in ctx.config.feeds))
-    results = [record(ctx, s) if isinstance(s, Fetched) else s for s in steps]
+    results = [
+        after_poll(ctx, f, record(ctx, s) if isinstance(s, Fetched) else s)
+        for f, s in zip(ctx.config.feeds, steps, strict=True)
+    ]
     failed = [r for r in results if r.status in ("failed", "error", "gone")]
     event(
         log,
@@ -77,7 +80,7 @@ async def run_once(ctx: Context, destination: Destination, deadline: timedelta) 
         alerts=sum(r.alerts for r in results),
     )
     await start_destination(destination)
-    courier = Courier(ctx.store, destination)
+    courier = Courier(ctx.store, destination, ctx.config.telegram.admins)
     done = await courier.drain(deadline=time.monotonic() + deadline.total_seconds())
     if not done:
         event(log, logging.WARNING, "delivery_deadline", pending=ctx.store.counts()["pending"])
@@ -110,7 +113,7 @@ class Service:
         self.watcher = watcher
         self.listener = listener
         self._triggers: dict[str, tuple[float, float]] = {}
-        self.courier = Courier(ctx.store, destination)
+        self.courier = Courier(ctx.store, destination, ctx.config.telegram.admins)
         self.stop = asyncio.Event()
         self.wake = asyncio.Event()
         self.fatal: BaseException | None = None

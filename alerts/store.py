@@ -73,10 +73,17 @@ _MIGRATIONS: list[str] = [
     ALTER TABLE outbox ADD COLUMN sending_at REAL;
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 4: feed health. When a feed's failures began, and whether the admins were told.
+    """
+    ALTER TABLE feeds ADD COLUMN failing_since REAL;
+    ALTER TABLE feeds ADD COLUMN reported_broken INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
+SCHEMA_VERSION = len(_MIGRATIONS)
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 STARTED_KEY, PAUSED_KEY = "started_at", "paused"  # meta keys
+NOTICE_RULE = "(operator notice)"  # the rule of outbox rows that are notices to admins
 
 
 def _ts(when: datetime) -> float:
@@ -318,18 +325,63 @@ class Store:
             )
 
     def record_failure(
-        self, url: str, error: str, next_poll: datetime | None, *, gone: bool = False
+        self,
+        url: str,
+        error: str,
+        next_poll: datetime | None,
+        *,
+        gone: bool = False,
+        now: datetime | None = None,
     ) -> int:
         """Count one more failure of a feed; returns its error streak."""
+        began = _ts(now or datetime.now(UTC))
         with self._tx() as db:
             db.execute(
-                "INSERT INTO feeds (url, error_streak, last_error, next_poll, gone)"
-                " VALUES (?, 1, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
+                "INSERT INTO feeds (url, error_streak, last_error, next_poll, gone, failing_since)"
+                " VALUES (?, 1, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
                 " error_streak = error_streak + 1, last_error = excluded.last_error,"
-                " next_poll = excluded.next_poll, gone = excluded.gone",
-                (url, error, _ts(next_poll) if next_poll else None, int(gone)),
+                " next_poll = excluded.next_poll, gone = excluded.gone,"
+                " failing_since = COALESCE(failing_since, excluded.failing_since)",
+                (url, error, _ts(next_poll) if next_poll else None, int(gone), began),
             )
         return int(self._query("SELECT error_streak FROM feeds WHERE url = ?", (url,))[0][0])
+
+    def health_change(
+        self, url: str, ok: bool, now: datetime, broken_after: timedelta
+    ) -> str | None:
+        """``"broken"`` once a feed has failed for ``broken_after``, ``"recovered"`` when a
+        feed reported broken works again, else None; each is returned once."""
+        rows = self._query("SELECT failing_since, reported_broken FROM feeds WHERE url = ?", (url,))
+        if not rows:
+            return None
+        since, reported = rows[0]
+        change = None
+        with self._tx() as db:
+            if ok:
+                db.execute(
+                    "UPDATE feeds SET failing_since = NULL, reported_broken = 0 WHERE url = ?",
+                    (url,),
+                )
+                change = "recovered" if reported else None
+            elif (
+                since is not None
+                and not reported
+                and _ts(now) - since >= broken_after.total_seconds()
+            ):
+                db.execute("UPDATE feeds SET reported_broken = 1 WHERE url = ?", (url,))
+                change = "broken"
+        return change
+
+    def queue_notice(self, key: str, chat: str, title: str, text: str, now: datetime) -> bool:
+        """An operator notice, delivered like an alert; a key is queued once, ever."""
+        with self._tx() as db:
+            return bool(
+                db.execute(
+                    "INSERT INTO outbox (key, chat, rule, title, link, text, source, created_at)"
+                    " VALUES (?, ?, ?, ?, '', ?, 'bot', ?) ON CONFLICT (key) DO NOTHING",
+                    (key, chat, NOTICE_RULE, title, text, _ts(now)),
+                ).rowcount
+            )
 
     # ------------------------------------------------------------ stories
 

@@ -85,4 +85,7 @@ def test_status_and_redrive_from_the_command_line(
     redrive = bot("redrive", "--config", str(config))
     assert "1 failed alert(s) are pending again" in redrive.stdout
     assert bot("run", "--once", "--config", str(config)).returncode == 0
-    assert [m.text.split("</b>")[0] for m in telegram.messages] == [f"<b>{KIM}"]
+    alerts = [m.text.split("</b>")[0] for m in telegram.messages if m.chat_id == "@alerts"]
+    assert alerts == [f"<b>{KIM}"]
+    (notice,) = [m.text for m in telegram.messages if m.chat_id == ADMIN]  # told once
+    assert notice.startswith("<b>Telegram refused alerts for @alerts</b>\nChat not found")

@@ -244,3 +244,22 @@ def test_stub_items_get_their_article_text(tmp_path: Path, feeds: FeedServer) ->
     assert "A magnitude 7.1 **earthquake** struck off the coast of Chile" in out
     assert "newsletter" not in out and "Subscribe" not in out
     assert "**Earthquake felt in Peru**\nShort." in out  # a failed page keeps the item as it was
+
+
+def test_admins_hear_once_when_a_feed_stays_broken_and_when_it_recovers(
+    tmp_path: Path, feeds: FeedServer
+) -> None:
+    bot = Bot(tmp_path, feeds, '  - {{url: "{base}/f.xml", name: Flaky}}')
+    bot.config = bot.config.model_copy(update={
+        "telegram": bot.config.telegram.model_copy(update={"admins": [7]}),
+        "polling": bot.config.polling.model_copy(update={"broken_after": timedelta(0)}),
+    })  # fmt: skip
+    feeds.set("/f.xml", "oops", status=500)
+    bot.once()
+    bot.once()  # still broken: no second notice
+    feeds.set("/f.xml", rss([item(1, "Calm")]))
+    bot.once()
+    notices = [b for b in bot.out.getvalue().split("── alert")[1:] if "→ 7 " in b]
+    assert len(notices) == 2
+    assert "**Feed broken: Flaky**" in notices[0] and "HTTP 500" in notices[0]
+    assert "**Feed recovered: Flaky**" in notices[1]

@@ -11,7 +11,7 @@ import pytest
 
 from alerts.errors import StoreError
 from alerts.models import Alert, StoryKey
-from alerts.store import FAILED, PENDING, SENT, PollRecord, Store
+from alerts.store import FAILED, PENDING, SCHEMA_VERSION, SENT, PollRecord, Store
 
 NOW = datetime(2026, 6, 13, 12, 0, tzinfo=UTC)
 
@@ -37,7 +37,7 @@ def test_new_file_is_private_and_versioned(tmp_path: Path) -> None:
     Store(path).close()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
