@@ -36,7 +36,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from alerts.errors import InvalidTokenError, NotifyError
+from alerts.errors import InvalidTokenError, NotifyError, StoreError
 from alerts.logs import event
 from alerts.models import OutboxEntry
 from alerts.notices import alert_refused
@@ -104,9 +104,11 @@ class Courier:
                 *(self.drain_chat(c, deadline=deadline) for c in chats), return_exceptions=True
             )
             for result in results:
-                if isinstance(result, BaseException) and not isinstance(result, DeadlineReached):
+                if isinstance(result, StoreError):  # e.g. a full disk: pending stays pending
+                    event(log, logging.ERROR, "delivery_store_failed", error=str(result))
+                elif isinstance(result, BaseException) and not isinstance(result, DeadlineReached):
                     raise result
-            if any(isinstance(r, DeadlineReached) for r in results):
+            if any(isinstance(r, DeadlineReached | StoreError) for r in results):
                 return False
 
     async def drain_chat(

@@ -23,7 +23,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[impo
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
 from alerts.config import Config, ConfigWatcher, FeedConfig
-from alerts.errors import ConfigError, InvalidTokenError, NotifyError
+from alerts.errors import ConfigError, InvalidTokenError, NotifyError, StoreError
 from alerts.logs import event
 from alerts.notify import Destination
 from alerts.outbox import Courier, DeadlineReached
@@ -261,6 +261,9 @@ class Service:
             self.stop.set()
         except DeadlineReached:
             pass
+        except StoreError as e:  # e.g. a full disk: the alert stays pending, tried on next wake
+            event(log, logging.ERROR, "delivery_store_failed", chat_id=chat, error=str(e))
+            return
         except Exception as e:
             log.critical("courier_crashed chat_id=%s", chat, exc_info=True)
             self.fatal = e

@@ -9,6 +9,7 @@ after Telegram returned its message id. Times are UNIX seconds (UTC).
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -184,16 +185,21 @@ class Store:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it or none of it, whatever fails (a full disk can fail
+        the COMMIT itself, which would leave SQLite inside the transaction: roll it back)."""
         try:
             self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
         except sqlite3.Error as e:
             raise StoreError(self.path, str(e)) from e
+        try:
+            yield self._db
+            self._db.execute("COMMIT")
+        except BaseException as e:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            if isinstance(e, sqlite3.Error):
+                raise StoreError(self.path, str(e)) from e
+            raise
 
     def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         try:

@@ -1,0 +1,116 @@
+"""Storage faults: a locked database, a full disk, a read-only directory. A clear error, no
+alert marked sent that was not sent, no pending alert lost, and recovery when the fault clears.
+
+Tests and CI run as root, where chmod makes nothing read-only: the full disk is a small tmpfs
+mounted by the test, and the read-only case runs the bot as ``nobody`` with ``setpriv``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.feeds import FeedServer, rss
+from tests.test_pipeline import Bot, item
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_locked_database_fails_the_poll_and_loses_nothing(
+    tmp_path: Path, feeds: FeedServer
+) -> None:
+    bot = Bot(tmp_path, feeds, '  - {{url: "{base}/f.xml"}}')
+    feeds.set("/f.xml", rss([item(1, "Calm")]))
+    bot.once()
+    feeds.set("/f.xml", rss([item(2, "Earthquake hits"), item(1, "Calm")]))
+    other = sqlite3.connect(bot.config.state, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")  # another process holds the database
+    try:
+        assert bot.poll().status == "error"
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert bot.once() == 0  # the lock is gone: the same item is found again, and alerted
+    assert bot.alerts() == ["**Earthquake hits**"]
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)],
+                          capture_output=True, check=False)  # fmt: skip
+    if done.returncode != 0:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"cannot mount a tmpfs: {done.stderr!r}")
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def fill(disk: Path) -> Path:
+    filler = disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(fd, b"\0" * 4096):
+            pass
+    except OSError:  # ENOSPC: the disk is full
+        pass
+    finally:
+        os.close(fd)
+    return filler
+
+
+def test_a_full_disk_fails_cleanly_and_recovers(tiny_disk: Path, feeds: FeedServer) -> None:
+    bot = Bot(tiny_disk, feeds, '  - {{url: "{base}/f.xml"}}')
+    feeds.set("/f.xml", rss([item(1, "Calm")]))
+    bot.once()
+    feeds.set("/f.xml", rss([item(n, f"Earthquake number {n} strikes") for n in range(2, 40)]))
+    filler = fill(tiny_disk)
+    code = bot.once()
+    assert code in (0, 75)  # no crash; whatever could not be written is tried again later
+    printed_while_full = bot.alerts()
+    filler.unlink()
+    bot.once()
+    bot.once()
+    titles = bot.alerts()
+    expected = [f"**Earthquake number {n} strikes**" for n in range(2, 40)]
+    assert sorted(set(titles)) == sorted(expected)  # every alert, none lost
+    repeats = len(titles) - len(set(titles))
+    assert repeats <= len(printed_while_full)  # only a print whose record failed is repeated
+    assert bot.store.counts()["pending"] == 0
+    bot.store.close()
+
+
+def test_a_read_only_state_directory_is_a_clear_error(tmp_path: Path, feeds: FeedServer) -> None:
+    if shutil.which("setpriv") is None:
+        pytest.skip("setpriv is missing")
+    home = tmp_path / "ro"
+    home.mkdir()
+    feeds.set("/f.xml", rss([item(1, "Calm")]))
+    config = home / "config.yaml"
+    config.write_text(
+        f'telegram: {{chat: "@alerts"}}\nfeeds: [{{url: "{feeds.url("/f.xml")}"}}]\n'
+        "rules: [{name: q, any: [earthquake]}]\n"
+    )
+    for path in (tmp_path, home):
+        path.chmod(0o755)  # readable by nobody, writable by root only
+    config.chmod(0o644)
+    run = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+         sys.executable, str(ROOT / "bot.py"), "run", "--once", "--config", str(config)],
+        capture_output=True, text=True, timeout=60, cwd=home,
+        env={k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")},
+    )  # fmt: skip
+    assert run.returncode == 1, run.stderr
+    assert "state" in run.stderr and "cannot" in run.stderr
+    assert "Traceback" not in run.stderr
