@@ -25,7 +25,8 @@ lint: $(STAMP)
 	$(BIN)/mypy alerts
 
 bench: $(STAMP)  ## every benchmark in bench/, each printing ratios against a baseline of the same run
-	@status=0; for b in bench/bench_*.py; do $(BIN)/python $$b || status=1; echo; done; exit $$status
+	@status=0; for b in bench/bench_*.py bench/dedup_quality.py; do \
+		$(BIN)/python $$b || status=1; echo; done; exit $$status
 
 run: $(STAMP)  ## the service on config.yaml (token from TELEGRAM_BOT_TOKEN)
 	$(BIN)/python bot.py run --config config.yaml

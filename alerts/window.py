@@ -32,7 +32,7 @@ from alerts.dedup import (
 from alerts.models import StoryKey
 
 PROBE_WORDS = 4
-MAX_CANDIDATES = 32
+MAX_CANDIDATES = 20
 STOPWORDS = dedup_words.STOPWORDS | frozenset(["s", "says", "said", "new"])
 
 
