@@ -555,8 +555,10 @@ class Store:
             db.execute("UPDATE stories SET chat = ? WHERE chat = ?", (new, old))
 
     def counts(self) -> dict[str, int]:
-        """Alerts by delivery status."""
-        rows = self._query("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+        """Alerts by delivery status (operator notices not counted)."""
+        rows = self._query(
+            "SELECT status, COUNT(*) FROM outbox WHERE rule != ? GROUP BY status", (NOTICE_RULE,)
+        )
         counts = {PENDING: 0, SENT: 0, FAILED: 0}
         counts.update({str(s): int(n) for s, n in rows})
         return counts

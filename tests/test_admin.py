@@ -28,6 +28,7 @@ def test_admin_commands(tmp_path: Path, feeds: FeedServer, telegram: FakeBotAPI)
         service.wait_for("commands_listening", 20)
         service.wait_for("feed_polled", 20)
         status = ask(telegram, "/status", 1)
+        print(f"\n/status answered:\n{status}")
         assert "Bot: running since" in status
         assert "Feeds: 2" in status
         assert "Alerts: 0 pending, 0 failed" in status
