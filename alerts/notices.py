@@ -38,6 +38,11 @@ def feed_health(
     seconds, and once when it recovers. Returns the change, if any."""
     if result.status not in OK + FAILED:
         return None
+    if result.status == "gone":  # 410: polling stops at once, so the admins hear at once
+        tell_admins(store, admins, f"feed-gone:{feed.url}", f"Feed gone: {feed.display_name}",
+                    f"{feed.url} answered 410 Gone and is no longer polled; remove it from "
+                    "the config or give its new address.", now)  # fmt: skip
+        return "gone"
     change = store.health_change(feed.url, result.status in OK, now,
                                  timedelta(seconds=broken_after))  # fmt: skip
     if change is None or not admins:

@@ -131,12 +131,16 @@ def test_retry_after_is_honoured(two_feeds: Bot, feeds: FeedServer) -> None:
 
 
 def test_gone_feed_is_not_polled_again(two_feeds: Bot, feeds: FeedServer) -> None:
+    two_feeds.config = two_feeds.config.model_copy(
+        update={"telegram": two_feeds.config.telegram.model_copy(update={"admins": [7]})}
+    )
     feeds.set("/bad.xml", "gone", status=410)
     feeds.set("/good.xml", rss([]))
     two_feeds.once()
     two_feeds.once()
     assert feeds.requests["/bad.xml"] == 1
     assert two_feeds.store.feed_state(feeds.url("/bad.xml")).gone
+    assert two_feeds.out.getvalue().count("**Feed gone: Bad**") == 1  # reported, once
 
 
 def test_first_sight_records_without_alerting(tmp_path: Path, feeds: FeedServer) -> None:
