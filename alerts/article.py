@@ -13,8 +13,6 @@ import html
 import logging
 from dataclasses import replace
 
-import trafilatura
-
 from alerts.errors import FetchError
 from alerts.fetch import Fetcher
 from alerts.logs import event
@@ -34,6 +32,9 @@ def is_stub(item: FeedItem) -> bool:
 
 def extract_text(page: bytes, url: str) -> str | None:
     """The main text of an article page, one paragraph per line, or None."""
+    # Imported here: it costs a quarter of a second at start-up, for the few feeds that use it.
+    import trafilatura
+
     text = trafilatura.extract(
         page.decode("utf-8", "replace"), url=url, favor_precision=True,
         include_comments=False, include_tables=False,
