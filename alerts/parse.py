@@ -4,6 +4,10 @@ feedparser detects the format (RSS 0.9x/1.0/2.0, Atom, RDF, JSON Feed), the enco
 charset, XML declaration, BOM) and sanitises HTML. Its FeedParserDicts never leave this module.
 An item's id is its guid, else its link, else a hash of its title and date, so a feed without
 guids still gets stable ids.
+
+Content is passed on as HTML. Plain text, and a value that feedparser labels HTML but that holds
+no tag at all (an RSS description written as plain text with line breaks), becomes HTML that
+keeps its line breaks, except the hard wraps inside a sentence.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import html
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +28,11 @@ from alerts.summary import html_to_text
 # A hostile feed can carry megabytes in one field; nothing a person reads needs more.
 MAX_TITLE_CHARS = 1_000
 MAX_CONTENT_CHARS = 200_000
+# feedparser calls an RSS description HTML even when it is plain text with line breaks; a value
+# without a single tag ("<" then a letter, "/" or "!") is read as the plain text it is.
+_TAG = re.compile(r"<[A-Za-z/!]")
+_TRAILING_SPACE = re.compile(r"[ \t]+(?=\n)")
+_HARD_WRAP = re.compile(r"(?<![.!?…。！？:\"'”’»\n])\n(?=[ \t]*\S)")
 
 
 def parse_feed(fetched: FetchedFeed, feed_name: str = "") -> list[FeedItem]:
@@ -69,13 +79,19 @@ def _content(entry: Any) -> str:
         if not candidate or not candidate.get("value"):
             continue
         value = str(candidate["value"])
-        return value if "html" in str(candidate.get("type", "html")) else _text_as_html(value)
+        is_html = "html" in str(candidate.get("type", "html")) and _TAG.search(value)
+        return value if is_html else _text_as_html(value)
     return _text_as_html(str(entry.get("summary") or ""))
 
 
 def _text_as_html(text: str) -> str:
-    """Plain text as HTML that keeps its line breaks (HTML would read them as spaces)."""
-    return html.escape(text).replace("\n", "<br>\n")
+    """Plain text as HTML that keeps its line breaks (HTML would read them as spaces).
+
+    A line break after a sentence end, or next to a blank line, is kept; one inside a sentence
+    is a hard wrap ("at 9:41 a.m. on" / "Friday, the county said.") and becomes a space.
+    """
+    text = _TRAILING_SPACE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return html.escape(_HARD_WRAP.sub(" ", text)).replace("\n", "<br>\n")
 
 
 def _published(entry: Any) -> datetime | None:

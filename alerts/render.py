@@ -11,6 +11,10 @@ in a feed can never break a message. Layout::
     Source · 12 Jun 2026 08:00 UTC
     <a href="link">link</a>
 
+The terms in bold are found in the summary as the rules engine finds them in the story
+(``alerts.summary.find_terms``): "Erdoğan" for the spelling "Erdogan", "地震" inside "级地震，",
+"푸틴" in "푸틴은", never "us" for the acronym "US".
+
 The message stays within Telegram's 4096 characters, counted as UTF-16 code units after entity
 parsing (https://core.telegram.org/bots/api#sendmessage): the summary is trimmed first, at a
 word, and only then the title. Trimming happens on plain text before escaping, so it never cuts
@@ -21,14 +25,13 @@ from __future__ import annotations
 
 import hashlib
 import html
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 from alerts.models import Alert, Match, RuleHit, TermHit
-from alerts.summary import truncate_words
+from alerts.summary import find_terms, truncate_words
 from alerts.text import normalize
 
 MAX_MESSAGE_UNITS = 4096
@@ -107,27 +110,16 @@ def render(match: Match, summary: str, source: str, style: MessageStyle) -> Aler
     )
 
 
-_SEPARATORS = r"[\s\-\u2010-\u2015\u2212]+"
-
-
 def bold_terms(text: str, spellings: list[str]) -> str:
     """``text`` escaped for Telegram HTML, with each matched term in bold.
 
-    Terms are found as the rules engine finds them, ignoring case, with any dash or space
-    between words, on whole words; the text is escaped piece by piece, so a bold tag never
-    lands inside an entity.
+    Terms are found as the rules engine finds them (``alerts.summary.find_terms``: accents,
+    case, dashes and spaces ignored, whole words except in unspaced scripts and Hangul, a
+    trailing ``*`` extended over the word, acronyms such as "US" case-sensitive); the text is
+    escaped piece by piece, so a bold tag never lands inside an entity.
     """
-    spans: list[tuple[int, int]] = []
-    for spelling in dict.fromkeys(s.strip() for s in spellings):
-        words = re.split(_SEPARATORS, spelling.rstrip("*"))
-        if not any(words):
-            continue
-        body = _SEPARATORS.join(re.escape(w) for w in words if w)
-        tail = r"\w*" if spelling.endswith("*") else ""
-        pattern = re.compile(rf"(?<![^\W_]){body}{tail}(?![^\W_])", re.IGNORECASE)
-        spans += [(m.start(), m.end()) for m in pattern.finditer(text)]
     out, at = [], 0
-    for start, end in _merged(spans):
+    for start, end in _merged(find_terms(text, spellings)):
         out.append(html.escape(text[at:start], quote=False))
         out.append(f"<b>{html.escape(text[start:end], quote=False)}</b>")
         at = end

@@ -46,22 +46,9 @@ from alerts.config import Config, RuleConfig
 from alerts.models import FeedItem, Match, RuleHit, TermHit
 from alerts.patterns import Regex, compile_regex, is_regex_term
 from alerts.summary import html_to_text
-from alerts.text import normalize, normalize_cased
+from alerts.text import is_unspaced, normalize, normalize_cased
 
 FIELDS = ("title", "content")
-
-# Scripts written without spaces between words, and Hangul (particles attach to the word).
-_UNSPACED = (
-    (0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1100, 0x11FF), (0x1780, 0x17FF), (0x2E80, 0x2FDF),
-    (0x3040, 0x30FF), (0x3100, 0x318F), (0x31A0, 0x31FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF),
-    (0xA960, 0xA97F), (0xAC00, 0xD7FF), (0xF900, 0xFAFF), (0xFF66, 0xFFDC), (0x20000, 0x3FFFF),
-)  # fmt: skip
-
-
-def is_unspaced(char: str) -> bool:
-    """Whether a character belongs to a script that does not put spaces between words."""
-    code = ord(char)
-    return any(low <= code <= high for low, high in _UNSPACED)
 
 
 def is_acronym(spelling: str) -> bool:

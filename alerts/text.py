@@ -40,6 +40,21 @@ _SPACE = re.compile(r"\s+")
 _MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
+# Scripts written without spaces between words, and Hangul (particles attach to the word):
+# terms match inside words there (rules), and sentences join without a space (summary).
+UNSPACED = (
+    (0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1100, 0x11FF), (0x1780, 0x17FF), (0x2E80, 0x2FDF),
+    (0x3040, 0x30FF), (0x3100, 0x318F), (0x31A0, 0x31FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF),
+    (0xA960, 0xA97F), (0xAC00, 0xD7FF), (0xF900, 0xFAFF), (0xFF66, 0xFFDC), (0x20000, 0x3FFFF),
+)  # fmt: skip
+
+
+def is_unspaced(char: str) -> bool:
+    """Whether a character belongs to a script that does not put spaces between words."""
+    code = ord(char)
+    return any(low <= code <= high for low, high in UNSPACED)
+
+
 def strip_accents(text: str) -> str:
     """Remove diacritics: São Paulo -> Sao Paulo (NFD, drop combining marks, NFC)."""
     return unicodedata.normalize("NFC", _MARKS.sub("", unicodedata.normalize("NFD", text)))

@@ -68,26 +68,7 @@ rules:
 RULES = RuleSet.from_config(CONFIG)
 
 # sample -> the bug(s) that make its output differ from its hand-corrected expected file.
-KNOWN_BUGS: dict[str, str] = {
-    "acronym_in_lead": "BUG: summary checks terms as substrings: 'US' is 'carried' by 'Russia'",
-    "prefix_term": "BUG: summary never finds a prefix term ('missile*') in a sentence",
-    "chinese": "BUG: bold_terms misses unspaced-script terms (地震 in 级地震，); "
-    "CJK paragraphs joined with a space",
-    "japanese": "BUG: bold_terms misses unspaced-script terms (プーチン大統領, 金正恩総書記)",
-    "korean": "BUG: bold_terms misses 푸틴은; reporter's e-mail line kept in the summary",
-    "emoji": "BUG: the title's trailing emoji is left at the start of the summary",
-    "google_news": "BUG: Google News list of related headlines+publishers used as summary",
-    "html_title": "BUG: double-escaped &amp;amp; in content shown raw as '&amp;'",
-    "plain_text": "BUG: plain-text description's line breaks lost, 'Read more: URL' kept",
-    "reddit": "BUG: Reddit 'submitted by /u/x [link] [comments]' used as summary",
-    "russian": "BUG: no sentence split before a Cyrillic capital: lead cut mid-sentence "
-    "('после…') though a sentence end fits",
-    "script_style": "BUG: iframe fallback text kept (feedparser strips the tag, not its text)",
-    "truncated_short": "BUG: excerpt's '[…]' truncation marker kept at the end of the summary",
-    "wordpress": "BUG: Jetpack share/like buttons kept ('X Facebook Like Loading...'); "
-    "Erdoğan not bold when the matched spelling is 'Erdogan'",
-    "youtube": "BUG: bold_terms is accent-sensitive: 'Erdoğan' not bold (matched 'Erdogan')",
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 BOILERPLATE = ("Leave a Reply", "appeared first on", "Read more", "submitted by")
 # Sentence ends: Latin, CJK full-width (。！？) and the Arabic question mark. A paragraph in

@@ -286,6 +286,16 @@ def test_to_plain_marks_bold() -> None:
         ("Two missiles <fired>", ["missile*"], "Two <b>missiles</b> &lt;fired&gt;"),
         ("no match here", ["Putin"], "no match here"),
         ("AT&T and at&t", ["AT&T"], "<b>AT&amp;T</b> and <b>at&amp;t</b>"),
+        ("Recep Tayyip Erdo\u011fan", ["Erdogan"], "Recep Tayyip <b>Erdo\u011fan</b>"),
+        ("Erdogan and ERDO\u011eAN", ["Erdo\u011fan"], "<b>Erdogan</b> and <b>ERDO\u011eAN</b>"),
+        ("Erdog\u0306an spoke", ["Erdogan"], "<b>Erdog\u0306an</b> spoke"),
+        ("Talk to us, said the US", ["US"], "Talk to us, said the <b>US</b>"),
+        ("Russia and Nato", ["US", "NATO"], "Russia and <b>Nato</b>"),
+        ("6.4级地震，", ["地震"], "6.4级<b>地震</b>，"),
+        ("푸틴은 도착했다", ["푸틴"], "<b>푸틴</b>은 도착했다"),
+        ("ロシアのプーチン大統領", ["プーチン"], "ロシアの<b>プーチン</b>大統領"),
+        ("Kim Jong Un", ["Kim Jong-un", "Kim"], "<b>Kim Jong Un</b>"),
+        ("magnitude 7 quake", ["/magnitude [5-9]/"], "magnitude 7 quake"),
     ],
 )
 def test_bold_terms(text: str, spellings: list[str], expected: str) -> None:

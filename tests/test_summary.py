@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import html
+import json
 import os
 from pathlib import Path
 
 import pytest
 
+from alerts import rules, summary
+from alerts.config import loads
+from alerts.models import FeedItem
+from alerts.rules import RuleSet
 from alerts.summary import (
     clean_paragraphs,
+    find_terms,
     html_to_text,
     split_sentences,
     summarize,
@@ -50,10 +57,60 @@ def shared_file(path: Path) -> Path:
         ("&lt;b&gt; is a tag", "<b> is a tag"),
         ("  many   \t  spaces  ", "many spaces"),
         ("", ""),
+        ("Moscow &amp;amp; Ankara", "Moscow & Ankara"),
+        ("&amp;lt;b&amp;gt; &amp;#8217;", "<b> \u2019"),
+        ("AT&amp;T &amp; R&amp;D", "AT&T & R&D"),
+        ("&amp;copy2024 &amp;amp", "&copy2024 &amp"),
+        ("<ul><li><a href='/a'>Headline</a> Publisher</li></ul>", "Headline Publisher"),
     ],
 )
 def test_html_to_text(markup: str, expected: str) -> None:
     assert html_to_text(markup) == expected
+
+
+GOOGLE_NEWS = (
+    '<ol><li><a href="https://news.example/1">Putin lands in Pyongyang</a>&nbsp;&nbsp;'
+    '<font color="#6f6f6f">The Harbor Times</font></li>'
+    '<li><a href="https://news.example/2">Kim greets Russian leader</a>&nbsp;&nbsp;'
+    '<font color="#6f6f6f">Northern Ledger</font></li></ol>'
+)
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        pytest.param(GOOGLE_NEWS, "", id="related-headlines"),
+        pytest.param(
+            "<p>Kim spoke.</p><ul><li><a href='/x'>X</a></li><li><a href='/f'>Facebook</a></li>"
+            "<li class='share-end'></li></ul><p>More text.</p>",
+            "Kim spoke.\nMore text.",
+            id="share-buttons",
+        ),
+        pytest.param(
+            "<ul><li>The <a href='/r'>report</a> says the talks will resume in autumn.</li>"
+            "<li>Prices rose.</li></ul>",
+            "The report says the talks will resume in autumn.\nPrices rose.",
+            id="list-of-text-kept",
+        ),
+        pytest.param(
+            "<ul><li><a href='/a'>Link one</a></li><li>A point made in words only.</li></ul>",
+            "Link one\nA point made in words only.",
+            id="mixed-list-kept",
+        ),
+        pytest.param(
+            "<ul><li>Outer point, in words.<ul><li><a href='/a'>A link</a></li></ul></li></ul>",
+            "Outer point, in words.",
+            id="nested-link-list-dropped",
+        ),
+        pytest.param("<ol><li><a href='/a'>Unclosed", "", id="unclosed-list"),
+    ],
+)
+def test_link_lists_are_left_out_of_the_summary_text(markup: str, expected: str) -> None:
+    assert html_to_text(markup, link_lists=False) == expected
+
+
+def test_google_news_description_gives_no_summary() -> None:
+    assert summarize("Putin lands in Pyongyang - The Harbor Times", GOOGLE_NEWS) == ""
 
 
 def test_newline_in_html_source_is_a_space() -> None:
@@ -111,10 +168,76 @@ def test_hard_wrapped_html_summary_ends_cleanly() -> None:
             ["Body one.", "Read more books, the minister urged, because reading matters a lot."],
             id="long-read-more-sentence-kept",
         ),
+        pytest.param(
+            "Body one.\nRead more: https://county.example/press/2026/06/12/quake-update\nAfter.",
+            ["Body one.", "After."],
+            id="read-more-url",
+        ),
+        pytest.param(
+            "Body one.\nShare this:\nX\nFacebook\nLike this:\nLike Loading...\nBody two.",
+            ["Body one.", "Body two."],
+            id="share-and-like-buttons",
+        ),
+        pytest.param(
+            "Body one.\nYour browser does not support iframes.\n"
+            "Your browser does not support the video tag.\nPlease enable JavaScript to view it.\n"
+            "Body two.",
+            ["Body one.", "Body two."],
+            id="embed-fallback-text",
+        ),
+        pytest.param(
+            "Body one.\nsubmitted by /u/quiet_harbour_88\n[link] [comments]",
+            ["Body one."],
+            id="reddit-footer-ends-article",
+        ),
+        pytest.param(
+            "Body one.\nminsu@hanbitnews.example\nBy Jane Doe and John Roe\n김민수 기자\n"
+            "Reporter Kim Min-su\n(Reporting by Jane Doe; Editing by John Roe)\nBody two.",
+            ["Body one.", "Body two."],
+            id="bylines-and-e-mail",
+        ),
+        pytest.param(
+            "Body one.\n<저작권자(c) 한빛뉴스, 무단 전재-재배포 금지>\nMore.",
+            ["Body one."],
+            id="korean-copyright-ends-article",
+        ),
+        pytest.param(
+            "Body one.\n© 2026 Meridian Wire. All rights reserved.\nMore.",
+            ["Body one."],
+            id="copyright-ends-article",
+        ),
+        pytest.param(
+            "By the end of the day, talks had stalled.\nCopyright rules were debated.",
+            ["By the end of the day, talks had stalled.", "Copyright rules were debated."],
+            id="sentences-like-bylines-kept",
+        ),
+        pytest.param(
+            "He said Stockholm had not kept its promises on [\u2026]\nIt rose [...]",
+            ["He said Stockholm had not kept its promises on\u2026", "It rose\u2026"],
+            id="excerpt-marker-becomes-ellipsis",
+        ),
     ],
 )
 def test_boilerplate(text: str, expected: list[str]) -> None:
     assert clean_paragraphs("Some title", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Rail services are suspended. Read more: https://county.example/quake",
+            "Rail services are suspended.",
+        ),
+        ("Kim spoke on Monday. Continue reading", "Kim spoke on Monday."),
+        (
+            "Kim spoke on Monday. The post Kim spoke appeared first on NK News. Later text.",
+            "Kim spoke on Monday.",
+        ),
+    ],
+)
+def test_boilerplate_sentence_inside_a_paragraph(text: str, expected: str) -> None:
+    assert summarize_text("Title", text) == expected
 
 
 def test_boilerplate_from_html() -> None:
@@ -167,6 +290,34 @@ def test_paragraph_starting_with_title_words_is_not_cut_mid_word() -> None:
     assert summarize_text("Kim visits Russia", text) == text
 
 
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        (
+            "\U0001f6a8 BREAKING: Strong earthquake hits Hokkaido \U0001f30a",
+            "\U0001f6a8 BREAKING: Strong earthquake hits Hokkaido \U0001f30a\nA quake struck.",
+            ["A quake struck."],
+        ),
+        (
+            "Quake hits Hokkaido",
+            "Quake hits Hokkaido \U0001f30a\ufe0f \u2014 A quake struck.",
+            ["A quake struck."],
+        ),
+        (
+            "Kim meets Putin",
+            "Kim meets Putin: \u201cWe agreed,\u201d Kim said.",
+            ["\u201cWe agreed,\u201d Kim said."],
+        ),
+        ("Kim meets Putin", "Kim meets Putin \u00bfQu\u00e9 pasa?", ["\u00bfQu\u00e9 pasa?"]),
+        ("Deal agreed", "Deal agreed: $5 billion in loans.", ["$5 billion in loans."]),
+    ],
+)
+def test_what_the_title_leaves_is_removed_with_it(
+    title: str, text: str, expected: list[str]
+) -> None:
+    assert clean_paragraphs(title, text) == expected
+
+
 def test_title_later_in_text_is_kept() -> None:
     text = "The leaders met on Monday.\nKim meets Putin in Moscow"
     assert clean_paragraphs("Kim meets Putin in Moscow", text) == [
@@ -199,10 +350,44 @@ def test_title_later_in_text_is_kept() -> None:
         ("lower case. after a dot", ["lower case. after a dot"]),
         ("No full stop at the end", ["No full stop at the end"]),
         ("", []),
+        (
+            "Путин прибыл. В аэропорту его встретили.",
+            ["Путин прибыл.", "В аэропорту его встретили."],
+        ),
+        (
+            "в 2024 г. Путин прибыл. В. В. Путин сказал.",
+            ["в 2024 г. Путин прибыл.", "В. В. Путин сказал."],
+        ),
+        ("Он прибыл. потом уехал.", ["Он прибыл. потом уехал."]),
+        ("Ο Πούτιν έφτασε. Η συνάντηση άρχισε.", ["Ο Πούτιν έφτασε.", "Η συνάντηση άρχισε."]),
+        (
+            "ПХЕНЬЯН, 12 июня. /Север/. Путин прибыл.",
+            ["ПХЕНЬЯН, 12 июня. /Север/.", "Путин прибыл."],
+        ),
+        (
+            "到着しました。プーチン大統領は「会談する。」と述べた。",
+            ["到着しました。", "プーチン大統領は「会談する。」", "と述べた。"],
+        ),
+        (
+            "发生6.4级地震。没有海啸！真的吗？是的",
+            ["发生6.4级地震。", "没有海啸！", "真的吗？", "是的"],
+        ),
+        ("도착했다. 공항에는 김정은이 나왔다.", ["도착했다.", "공항에는 김정은이 나왔다."]),
+        ("قال أردوغان. وأضاف أنه مستعد؟ نعم", ["قال أردوغان.", "وأضاف أنه مستعد؟", "نعم"]),
+        ("He left. «Bye,» he said.", ["He left.", "«Bye,» he said."]),
     ],
 )
 def test_split_sentences(paragraph: str, expected: list[str]) -> None:
     assert split_sentences(paragraph) == expected
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    ["." * 200_000, "Mr. Smith " * 20_000, "a. " * 60_000, "。" * 200_000],
+)
+def test_split_sentences_takes_linear_time(paragraph: str) -> None:
+    """A hostile paragraph is split in well under a second (these took minutes when quadratic)."""
+    assert split_sentences(paragraph)
 
 
 # ---------------------------------------------------------------- summaries
@@ -283,6 +468,130 @@ WRAP = (
 )
 def test_term_rule(terms: tuple[str, ...], expected: str) -> None:
     assert summarize_text("Daily wrap", WRAP, 100, terms) == expected
+
+
+# 56 characters: with a limit of 60, the summary is the lead or the one sentence that carries
+# a term; "Russia" must not be taken to carry "US".
+LEAD = "Russia's markets rose sharply in early trading on Monday."
+
+
+@pytest.mark.parametrize(
+    ("rest", "terms", "expected"),
+    [
+        pytest.param(
+            "Later the US State Department objected.",
+            ("US",),
+            "Later the US State Department objected.",
+            id="acronym-not-inside-russia",
+        ),
+        pytest.param(
+            "Talks with us went well. Later the US objected.",
+            ("US",),
+            "Later the US objected.",
+            id="acronym-case-sensitive",
+        ),
+        pytest.param(
+            "They were ballistic missiles.",
+            ("missile*",),
+            "They were ballistic missiles.",
+            id="prefix-term",
+        ),
+        pytest.param(
+            "President Erdo\u011fan spoke.",
+            ("Erdogan",),
+            "President Erdo\u011fan spoke.",
+            id="accents-ignored",
+        ),
+        pytest.param(
+            "Rasputin was a monk. Putin's plan was unveiled.",
+            ("Putin",),
+            "Putin's plan was unveiled.",
+            id="whole-words-possessive",
+        ),
+        pytest.param("푸틴은 평양에 도착했다.", ("푸틴",), "푸틴은 평양에 도착했다.", id="hangul"),
+        pytest.param("They saw 6.4级地震。", ("地震",), "They saw 6.4级地震。", id="cjk"),
+    ],
+)
+def test_term_rule_finds_terms_as_the_rules_do(
+    rest: str, terms: tuple[str, ...], expected: str
+) -> None:
+    assert summarize_text("Title", f"{LEAD} {rest}", 60, terms) == expected
+
+
+def test_fragment_after_a_sentence_is_not_glued_on() -> None:
+    text = "The hub is not a dream any more, he said.\nPhoto: Reuters\nA later sentence."
+    assert summarize_text("Title", text) == "The hub is not a dream any more, he said."
+
+
+def test_fragments_before_any_sentence_are_kept() -> None:
+    assert summarize_text("Title", "article title\narticle byline\ntext.") == (
+        "article title article byline text."
+    )
+
+
+def test_sentences_ending_in_emoji_are_kept() -> None:
+    text = "It struck at 11:02. \U0001f449 Move to higher ground \U0001f64f\nFollow our thread"
+    assert summarize_text("Title", text) == (
+        "It struck at 11:02. \U0001f449 Move to higher ground \U0001f64f"
+    )
+
+
+def test_unspaced_sentences_are_joined_without_a_space() -> None:
+    text = "此次地震不会引发海啸。\n据报道，尚无人员伤亡。"
+    assert summarize_text("Title", text) == "此次地震不会引发海啸。据报道，尚无人员伤亡。"
+
+
+# ---------------------------------------------------------------- finding terms
+
+
+FIND_CASES = [
+    ("Russia and the US", "US", ["US"]),
+    ("Russia and us", "US", []),
+    ("Nato and NATO, not nato", "NATO", ["Nato", "NATO"]),
+    (
+        "Kim Jong Un and Kim Jong-un and KIM JONG\u2013UN",
+        "Kim Jong-un",
+        ["Kim Jong Un", "Kim Jong-un", "KIM JONG\u2013UN"],
+    ),
+    ("Kim Jong-unification", "Kim Jong-un", []),
+    ("Rasputin met Putin\u2019s aide", "Putin", ["Putin"]),
+    ("Erdo\u011fan and Erdogan", "Erdogan", ["Erdo\u011fan", "Erdogan"]),
+    ("Erdog\u0306an", "Erdogan", ["Erdog\u0306an"]),
+    ("Erdogan", "Erdo\u011fan", ["Erdogan"]),
+    ("S\u00e3o Paulo", "Sao Paulo", ["S\u00e3o Paulo"]),
+    ("missile, missiles, antimissile", "missile*", ["missile", "missiles"]),
+    ("6.4级地震，", "地震", ["地震"]),
+    ("ロシアのプーチン大統領", "プーチン", ["プーチン"]),
+    ("푸틴은 도착했다", "푸틴", ["푸틴"]),
+    ("U.S. and AT&T", "U.S.", ["U.S."]),
+    ("AT&T and at&t", "AT&T", ["AT&T", "at&t"]),
+    ("Stra\u00dfe", "strasse", ["Stra\u00dfe"]),
+    ("magnitude 6", "/magnitude [5-9]/", []),
+    ("anything", "  ", []),
+]
+
+
+@pytest.mark.parametrize(("text", "spelling", "found"), FIND_CASES)
+def test_find_terms(text: str, spelling: str, found: list[str]) -> None:
+    assert [text[a:b] for a, b in find_terms(text, [spelling])] == found
+
+
+@pytest.mark.parametrize(
+    ("text", "spelling", "found"),
+    [c for c in FIND_CASES if c[1].strip() and not c[1].startswith("/")],
+)
+def test_find_terms_agrees_with_the_rules(text: str, spelling: str, found: list[str]) -> None:
+    """A spelling is found in a text exactly when a rule made of it fires on that text."""
+    config = loads(
+        f'telegram: {{chat: "@alerts"}}\nrules: [{{name: r, any: [{json.dumps(spelling)}]}}]'
+    )
+    item = FeedItem("https://feed.example", "id", "", "", html.escape(text), None)
+    assert bool(RuleSet.from_config(config).match(item)) == bool(found)
+
+
+def test_unspaced_scripts_and_acronyms_agree_with_the_rules() -> None:
+    for spelling in ("US", "Us", "NATO", "ABCDEF", "U.S.", "A", "DPRK", "\u00c9\u00c9"):
+        assert summary._is_acronym(spelling) == rules.is_acronym(spelling), spelling
 
 
 # ---------------------------------------------------------------- the seed article
