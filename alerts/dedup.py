@@ -172,9 +172,9 @@ class Verdict:
     reason: str
 
 
-def story_key(title: str, link: str) -> StoryKey:
-    """The comparable form of a story."""
-    return StoryKey(title=comparable_title(title), link=normalize_link(link))
+def story_key(title: str, link: str, feed_url: str = "", guid: str = "") -> StoryKey:
+    """The comparable form of a story (its guid identifies it within ``feed_url``)."""
+    return StoryKey(comparable_title(title), normalize_link(link), feed_url, guid)
 
 
 def comparable_title(title: str) -> str:

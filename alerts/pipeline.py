@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 from alerts.article import MAX_ARTICLES_PER_POLL, fetch_article, is_stub
 from alerts.config import Config, FeedConfig
-from alerts.dedup import comparable_title, normalize_link
+from alerts.dedup import story_key
 from alerts.errors import AlertsError, FeedGone, FetchError, ParseError
 from alerts.fetch import Fetcher
 from alerts.logs import event
@@ -264,8 +264,8 @@ def decide(ctx: Context, feed: FeedConfig, items: Sequence[FeedItem], now: datet
     labels = frozenset([feed.display_name, *feed.tags])
     decision = Decision()
     for item in items:
-        key = StoryKey(comparable_title(item.title), normalize_link(item.link), feed.url,
-                       item.item_id)  # fmt: skip
+        key = story_key(item.title, item.link, feed.url, item.item_id)
+
         matched: set[str] = set()
         for match in ctx.rules.match(item, labels):
             matched.add(match.chat)

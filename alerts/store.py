@@ -403,14 +403,6 @@ class Store:
             for c, t, lk, f, g, k, at, s in rows
         ]
 
-    def window(self, chat: str, since: datetime) -> list[StoryKey]:
-        """The stories alerted to ``chat`` since ``since``, oldest first."""
-        rows = self._query(
-            "SELECT title, link FROM stories WHERE chat = ? AND created_at >= ? ORDER BY id",
-            (chat, _ts(since)),
-        )
-        return [StoryKey(str(t), str(link)) for t, link in rows]
-
     def sources(self, alert_key: str) -> tuple[str, ...]:
         """The other sources that carried an alerted story, in the order they came."""
         rows = self._query(

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from alerts import dedup_words
 from alerts.dedup import (
     Verdict,
-    comparable_title,
     explain_similarity,
     find_duplicate,
     normalize_link,
+    story_key,
 )
 from alerts.models import StoryKey
 
@@ -177,10 +177,11 @@ def judge_pair(
     Each story is ``{"title", "link", "feed", "summary"}``; only ``title`` is required (the
     summary does not take part in the verdict)."""
     keys = [
-        StoryKey(comparable_title(s.get("title") or ""), normalize_link(s.get("link") or ""),
-                 s.get("feed") or "", s.get("guid") or "")
+        story_key(
+            s.get("title") or "", s.get("link") or "", s.get("feed") or "", s.get("guid") or ""
+        )
         for s in (a, b)
-    ]  # fmt: skip
+    ]
     window = StoryWindow(threshold)
     window.add("pair", Entry(keys[0], "a", 0.0))
     found = window.find("pair", keys[1])

@@ -46,7 +46,7 @@ def test_poll_writes_items_alerts_and_stories_together(store: Store) -> None:
     assert queued == 2
     assert store.seen("u", ["a", "b", "c"]) == {"a", "b"}
     assert [e.alert.key for e in store.pending("@c")] == ["k1", "k2"]
-    assert store.window("@c", NOW - timedelta(hours=1)) == [
+    assert [k for _, k, *_ in store.recent_stories(NOW - timedelta(hours=1))] == [
         StoryKey("t1", "l1"),
         StoryKey("t2", "l2"),
     ]
@@ -91,7 +91,9 @@ def test_migrated_chat_takes_its_alerts_and_window(store: Store) -> None:
     store.record_poll(poll("u", [], [alert(1, "-1")]), NOW)
     store.move_chat("-1", "-1001")
     assert [e.alert.chat for e in store.pending()] == ["-1001"]
-    assert store.window("-1001", NOW - timedelta(1)) == [StoryKey("t1", "l1")]
+    assert [(c, k) for c, k, *_ in store.recent_stories(NOW - timedelta(1))] == [
+        ("-1001", StoryKey("t1", "l1"))
+    ]
 
 
 def test_failures_count_and_success_resets(store: Store) -> None:
@@ -114,7 +116,7 @@ def test_prune_forgets_old_rows_but_keeps_pending(store: Store) -> None:
     store.prune(NOW, retention=timedelta(days=30), window=timedelta(hours=48))
     assert store.seen("u", ["old", "new"]) == {"new"}
     assert store.counts() == {PENDING: 1, SENT: 0, FAILED: 0}
-    assert store.window("@c", old - timedelta(1)) == []
+    assert store.recent_stories(old - timedelta(1)) == []
 
 
 def test_items_still_in_the_feed_are_not_pruned(store: Store) -> None:
