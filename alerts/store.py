@@ -361,22 +361,22 @@ class Store:
         if not rows:
             return None
         since, reported = rows[0]
-        change = None
+        # A healthy feed that was never failing, or a failing one not yet due, writes nothing:
+        # this runs after every poll.
+        if ok and since is None and not reported:
+            return None
+        due = since is not None and _ts(now) - since >= broken_after.total_seconds()
+        if not ok and (reported or not due):
+            return None
         with self._tx() as db:
             if ok:
                 db.execute(
                     "UPDATE feeds SET failing_since = NULL, reported_broken = 0 WHERE url = ?",
                     (url,),
                 )
-                change = "recovered" if reported else None
-            elif (
-                since is not None
-                and not reported
-                and _ts(now) - since >= broken_after.total_seconds()
-            ):
-                db.execute("UPDATE feeds SET reported_broken = 1 WHERE url = ?", (url,))
-                change = "broken"
-        return change
+                return "recovered" if reported else None
+            db.execute("UPDATE feeds SET reported_broken = 1 WHERE url = ?", (url,))
+        return "broken"
 
     def queue_notice(self, key: str, chat: str, title: str, text: str, now: datetime) -> bool:
         """An operator notice, delivered like an alert; a key is queued once, ever."""

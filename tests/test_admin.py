@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.feeds import FeedServer, rss
-from tests.test_e2e import KIM, Running, bot, item, telegram, write_config
+from tests.test_e2e import KIM, bot, item, start_service, telegram, write_config
 
 __all__ = ["telegram"]  # the fixture, shared with test_e2e
 ADMIN = "4242"
@@ -20,10 +20,7 @@ def ask(api: FakeBotAPI, command: str, n: int) -> str:
 
 
 def test_admin_commands(tmp_path: Path, feeds: FeedServer, telegram: FakeBotAPI) -> None:
-    feeds.set("/a.xml", rss([item(1, "Weather")]))
-    feeds.set("/b.xml", rss([]))
-    config = write_config(tmp_path, feeds, telegram, interval="1s", jitter="0s")
-    service = Running(config)
+    _, service = start_service(tmp_path, feeds, telegram)
     try:
         service.wait_for("commands_listening", 20)
         service.wait_for("feed_polled", 20)

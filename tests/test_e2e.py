@@ -176,10 +176,7 @@ def test_without_token_alerts_are_printed_and_recorded(tmp_path: Path, feeds: Fe
 def test_service_polls_on_schedule_and_stops_on_sigterm(
     tmp_path: Path, feeds: FeedServer, telegram: FakeBotAPI
 ) -> None:
-    feeds.set("/a.xml", rss([item(1, "Weather")]))
-    feeds.set("/b.xml", rss([]))
-    config = write_config(tmp_path, feeds, telegram, interval="1s", jitter="0s")
-    service = Running(config)
+    _, service = start_service(tmp_path, feeds, telegram)
     try:
         deadline = time.monotonic() + 20
         while feeds.requests.get("/a.xml", 0) < 2 and time.monotonic() < deadline:
@@ -267,6 +264,14 @@ class Running:
             self.proc.stderr.close()
 
 
+def start_service(tmp: Path, feeds: FeedServer, api: FakeBotAPI) -> tuple[Path, Running]:
+    """The service polling two feeds every second (Alpha has one dull item, Beta none)."""
+    feeds.set("/a.xml", rss([item(1, "Weather")]))
+    feeds.set("/b.xml", rss([]))
+    config = write_config(tmp, feeds, api, interval="1s", jitter="0s")
+    return config, Running(config)
+
+
 QUAKE_RULE = """\
   - name: Quakes
     any: [earthquake]
@@ -276,10 +281,7 @@ QUAKE_RULE = """\
 def test_live_reload_applies_good_edits_and_keeps_the_last_good_config(
     tmp_path: Path, feeds: FeedServer, telegram: FakeBotAPI
 ) -> None:
-    feeds.set("/a.xml", rss([item(1, "Weather")]))
-    feeds.set("/b.xml", rss([]))
-    config = write_config(tmp_path, feeds, telegram, interval="1s", jitter="0s")
-    bot_process = Running(config)
+    config, bot_process = start_service(tmp_path, feeds, telegram)
     try:
         bot_process.wait_for("service_started", 20)
         bot_process.wait_for("feed_polled", 20)
