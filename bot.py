@@ -4,9 +4,11 @@
 import os
 import sys
 
-from alerts.cli import main
-
 if __name__ == "__main__":
+    # Imported here, not above: the parse processes (spawned) import this file as their main
+    # module, and need nothing of the bot beyond the parser.
+    from alerts.cli import main
+
     try:
         sys.exit(main())
     except BrokenPipeError:

@@ -23,6 +23,7 @@ from alerts.errors import AlertsError, ConfigError
 from alerts.explain import explain_lines, explain_text, labels_for
 from alerts.fetch import Fetcher, FetchLimits
 from alerts.notify import CommandListener, Destination, StdoutDestination, TelegramDestination
+from alerts.parse_worker import ParsePool
 from alerts.pipeline import Context
 from alerts.rules import RuleSet
 from alerts.scheduler import Service, run_once
@@ -332,9 +333,10 @@ async def _serve(
     watcher: ConfigWatcher | None = None,
 ) -> int:
     store = Store(config.state, lock=True)
+    parser = ParsePool()
     try:
         async with Fetcher(_limits(config)) as fetcher:
-            ctx = Context.open(config, store, fetcher)
+            ctx = Context.open(config, store, fetcher, parser)
             if once:
                 try:
                     return await run_once(ctx, destination, deadline)
@@ -348,6 +350,7 @@ async def _serve(
                 )
             return await service.run()
     finally:
+        parser.close()
         store.close()
 
 

@@ -37,6 +37,9 @@ from alerts.errors import ConfigProblem
 from alerts.patterns import compile_regex, is_regex_term
 from alerts.text import normalize
 
+# libyaml's safe loader when PyYAML was built with it (the wheels are): the same safe subset and
+# the same marks for line numbers, parsed in C; a config of 1,000 feeds loads in milliseconds.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _CHANNEL = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
@@ -236,8 +239,8 @@ def load(path: str | Path) -> Config:
 def loads(text: str, *, source: str = "<config>", base_dir: Path | None = None) -> Config:
     """Validate config text; ``state`` is resolved against ``base_dir``."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_LOADER)
+        data = yaml.load(text, Loader=_LOADER)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -285,7 +288,7 @@ def check_runnable(config: Config, source: str, text: str | None = None) -> None
     if problems:
         lines: dict[tuple[str | int, ...], int] = {}
         if text is not None:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            node = yaml.compose(text, Loader=_LOADER)
             if node is not None:
                 list(_index_lines(node, (), lines))
         raise ConfigError(source, [_located(p, lines) for p in problems])

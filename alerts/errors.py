@@ -67,6 +67,11 @@ class ParseError(AlertsError):
         self.reason = reason
         super().__init__(f"{url}: {reason}")
 
+    def __reduce__(self) -> tuple[type[ParseError], tuple[str, str]]:
+        # Raised in the parse process and pickled back (``alerts.parse_worker``): pickle would
+        # call __init__ with the one formatted message.
+        return type(self), (self.url, self.reason)
+
 
 class StoreError(AlertsError):
     """The state file cannot be opened, read or written."""

@@ -97,6 +97,10 @@ class Fetcher:
     async def _get(self, url: str, headers: dict[str, str]) -> FetchedFeed | None:
         async with self._client.stream("GET", url, headers=headers) as response:
             if response.status_code == httpx.codes.NOT_MODIFIED:
+                # A 304 has no body (RFC 9110 §15.4.5), but the connection goes back to the pool
+                # only once the response was read to its end; unread, it is closed, and the next
+                # fetch pays a new TCP connection.
+                await self._read_capped(url, response)
                 return None
             _raise_for_status(url, response)
             body = await self._read_capped(url, response)

@@ -37,7 +37,7 @@ from alerts.models import (
     StoryKey,
 )
 from alerts.notices import feed_health
-from alerts.parse import parse_feed
+from alerts.parse_worker import ParsePool, shared_pool
 from alerts.render import MessageStyle, render
 from alerts.rules import RuleSet
 from alerts.store import PollRecord, Store
@@ -49,28 +49,33 @@ log = logging.getLogger("alerts.pipeline")
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What every trip needs: the config, compiled rules, the store, the HTTP client, and the
-    window of recent stories (shared by all trips of the process)."""
+    """What every trip needs: the config, compiled rules, the store, the HTTP client, the
+    parser processes, and the window of recent stories (shared by all trips of the process)."""
 
     config: Config
     rules: RuleSet
     store: Store
     fetcher: Fetcher
     window: StoryWindow
+    parser: ParsePool
 
     @classmethod
-    def open(cls, config: Config, store: Store, fetcher: Fetcher) -> Context:
+    def open(
+        cls, config: Config, store: Store, fetcher: Fetcher, parser: ParsePool | None = None
+    ) -> Context:
         """Compile the rules and load the story window from the store."""
         window = StoryWindow(config.dedup.threshold)
         since = datetime.now(UTC) - config.dedup.window
         for chat, key, alert_key, at, source in store.recent_stories(since):
             window.add(chat, Entry(key, alert_key, at, source))
-        return cls(config, RuleSet.from_config(config), store, fetcher, window)
+        rules = RuleSet.from_config(config)
+        return cls(config, rules, store, fetcher, window, parser or shared_pool())
 
     def reconfigured(self, config: Config) -> Context:
-        """The same store, client and window under a new config."""
+        """The same store, client, parsers and window under a new config."""
         self.window.threshold = config.dedup.threshold
-        return Context(config, RuleSet.from_config(config), self.store, self.fetcher, self.window)
+        rules = RuleSet.from_config(config)
+        return Context(config, rules, self.store, self.fetcher, self.window, self.parser)
 
     @property
     def style(self) -> MessageStyle:
@@ -172,7 +177,7 @@ async def _fetch_and_parse(ctx: Context, feed: FeedConfig, now: datetime) -> Fet
     if digest == state.content_hash:
         ctx.store.record_unchanged(feed.url, now, fetched.etag, fetched.last_modified)
         return PollResult(feed.url, "unchanged")
-    items = await asyncio.to_thread(parse_feed, fetched, feed.display_name)
+    items = await ctx.parser.parse(fetched, feed.display_name)
     if feed.fetch_article:
         items = await _with_articles(ctx, feed, state, items, now)
     return Fetched(feed, state, fetched, digest, items)

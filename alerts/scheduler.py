@@ -65,11 +65,15 @@ async def run_once(ctx: Context, destination: Destination, deadline: timedelta) 
     prune(ctx)
     # Fetch and parse concurrently, but decide in config order: which copy of a story is
     # alerted, and the order of alerts, then do not depend on which server answered first.
-    steps = await asyncio.gather(*(fetch_and_parse(ctx, f) for f in ctx.config.feeds))
-    results = [
-        after_poll(ctx, f, record(ctx, s) if isinstance(s, Fetched) else s)
-        for f, s in zip(ctx.config.feeds, steps, strict=True)
-    ]
+    # Each feed is recorded as soon as it and every feed before it are in, while the later
+    # ones are still being fetched and parsed.
+    trips = [asyncio.create_task(fetch_and_parse(ctx, f)) for f in ctx.config.feeds]
+    results = []
+    for feed, trip in zip(ctx.config.feeds, trips, strict=True):
+        step = await trip
+        results.append(
+            after_poll(ctx, feed, record(ctx, step) if isinstance(step, Fetched) else step)
+        )
     failed = [r for r in results if r.status in ("failed", "error", "gone")]
     event(
         log,

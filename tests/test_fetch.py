@@ -117,3 +117,44 @@ def test_refused_connection_is_a_fetch_error() -> None:
 def test_retry_after_seconds(value: str | None, expected: float | None) -> None:
     now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
     assert retry_after_seconds(value, now) == expected
+
+
+def test_304_answers_keep_their_connection() -> None:
+    """A 304 read to its end returns its connection to the pool: ten conditional GETs, one
+    TCP connection (an HTTP/1.1 server on 127.0.0.1 that counts them)."""
+    connections = 0
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        try:
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                writer.write(answer(head))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass  # the client closed the connection
+        finally:
+            writer.close()
+
+    def answer(head: bytes) -> bytes:
+        if b'if-none-match: "v1"' in head.lower():
+            return b'HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\n\r\n'
+        body = BODY.encode()
+        return (
+            b'HTTP/1.1 200 OK\r\nETag: "v1"\r\nContent-Type: application/rss+xml\r\n'
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
+
+    async def go() -> list[FetchedFeed | None]:
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/feed"
+        async with server:
+            async with Fetcher(FetchLimits(timeout=5)) as fetcher:
+                first = await fetcher.fetch(url)
+                rest = [await fetcher.fetch(url, etag='"v1"') for _ in range(10)]
+            await asyncio.sleep(0.05)  # the handler sees the close and ends
+        return [first, *rest]
+
+    got = asyncio.run(go())
+    assert got[0] is not None and got[1:] == [None] * 10
+    assert connections == 1

@@ -104,3 +104,43 @@ def test_huge_title_is_capped() -> None:
     body = rss_item(f"<title>{'word ' * 100_000}</title>")
     (item,) = parse_feed(fetched(body))
     assert len(item.title) <= 1000
+
+
+@pytest.mark.parametrize(
+    ("link", "expected"),
+    [
+        ("https://x.example/a", "https://x.example/a"),
+        ("HTTP://X.example/a", "HTTP://X.example/a"),
+        ("/news/1", "https://feed.example/news/1"),
+        ("story?id=2", "https://feed.example/story?id=2"),
+        ("//cdn.example/s", "https://cdn.example/s"),
+        ("javascript:alert(1)", ""),
+        ("mailto:desk@x.example", ""),
+        ("data:text/html,hi", ""),
+        ("http://[::1", ""),
+        ("", ""),
+    ],
+)
+def test_links_are_absolute_http_or_nothing(link: str, expected: str) -> None:
+    inner = f"<guid>g</guid><link>{link}</link><title>A</title>"
+    (item,) = parse_feed(fetched(rss_item(inner), url="https://feed.example/rss"))
+    assert item.link == expected
+
+
+def test_relative_links_follow_the_url_the_feed_came_from() -> None:
+    body = rss_item("<guid>g</guid><link>/a</link><title>A</title>").encode()
+    moved = FetchedFeed("https://old.example/rss", "https://new.example/feed/rss", body)
+    (item,) = parse_feed(moved)
+    assert item.link == "https://new.example/a"
+
+
+def test_xml_base_is_honoured_for_relative_links() -> None:
+    body = (
+        '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" '
+        'xml:base="https://base.example/blog/"><title>T</title>'
+        '<entry><id>e1</id><title>A</title><link href="posts/1"/></entry>'
+        '<entry xml:base="/other/"><id>e2</id><title>B</title><link href="2"/></entry></feed>'
+    )
+    first, second = parse_feed(fetched(body, url="https://feed.example/atom"))
+    assert first.link == "https://base.example/blog/posts/1"
+    assert second.link == "https://base.example/other/2"

@@ -1,0 +1,104 @@
+"""Parsing in a child process, so feedparser's CPU never holds up fetching or delivery.
+
+feedparser is pure Python: in a thread it holds the GIL, and the event loop that drives every
+other fetch, the rules and the deliveries waits for it; at a thousand feeds the parses were
+most of a cycle and the fetches queued behind them. ``ParsePool`` runs ``parse.parse_feed`` in
+child processes instead (``concurrent.futures.ProcessPoolExecutor``): the body goes to the child,
+plain ``FeedItem`` values come back, feedparser's objects never cross.
+
+Policy:
+- Workers: one per CPU beyond the first, at least one, at most ``MAX_WORKERS``; the first CPU
+  is the event loop's. They are started with ``spawn`` (a fresh interpreter that imports only
+  ``alerts.parse`` and feedparser): ``fork`` from a process with threads is unsafe, and a forked
+  copy of the whole bot would double its memory.
+- The pool starts on the first parse, so a cycle in which no feed changed starts no process.
+- The children ignore SIGINT and SIGTERM (a Ctrl-C or a service stop reaches the whole process
+  group; the bot stops them itself, after the polls in flight) and exit on their own within
+  ``ORPHAN_CHECK`` seconds when the bot process is gone, even killed with SIGKILL.
+- A child that dies (a feed that crashes the parser, the OOM killer) breaks the pool: that
+  feed's poll fails with a ParseError, the next parse starts a new pool; other feeds go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from alerts.errors import ParseError
+from alerts.models import FeedItem, FetchedFeed
+from alerts.parse import parse_feed
+
+MAX_WORKERS = 4
+ORPHAN_CHECK = 1.0  # seconds between a child's looks at whether its parent is still there
+_shared: ParsePool | None = None
+
+
+def default_workers() -> int:
+    """One worker per CPU this process may use, less the event loop's; at least one."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(MAX_WORKERS, (cpus or 1) - 1))
+
+
+class ParsePool:
+    """Parses feed bodies in child processes; ``close`` stops them."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or default_workers()
+        self._pool: ProcessPoolExecutor | None = None
+
+    async def parse(self, fetched: FetchedFeed, feed_name: str) -> list[FeedItem]:
+        """``parse.parse_feed`` of this body, computed in a child process."""
+        pool = self._pool or self._start()
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(pool, parse_feed, fetched, feed_name)
+        except BrokenProcessPool as e:
+            self._discard(pool)
+            raise ParseError(fetched.url, "the parser process died on this feed") from e
+
+    def close(self) -> None:
+        """Stop the children (a parse still running is cancelled)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _start(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("spawn")
+        self._pool = ProcessPoolExecutor(
+            self.workers, mp_context=context, initializer=_child_init, initargs=(os.getpid(),)
+        )
+        return self._pool
+
+    def _discard(self, pool: ProcessPoolExecutor) -> None:
+        if self._pool is pool:
+            self._pool = None
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _child_init(parent: int) -> None:
+    """In each child: leave signals to the parent, and end when the parent has ended."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    # The pool's queues cannot tell a child that its parent was killed: the child holds both
+    # ends of its pipe, so it would wait for work forever. Re-parented means orphaned.
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK)
+    os._exit(0)
+
+
+def shared_pool() -> ParsePool:
+    """The process's pool: every Context of one process parses through the same children."""
+    global _shared
+    if _shared is None:
+        _shared = ParsePool()
+    return _shared

@@ -1,0 +1,128 @@
+"""alerts/parse_worker.py: feeds parsed in child processes, and what happens when one dies."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from alerts.errors import ParseError
+from alerts.models import FetchedFeed
+from alerts.parse import parse_feed
+from alerts.parse_worker import ParsePool, default_workers
+from tests.fakes.feeds import rss
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def feed(items: int, url: str = "https://feed.example/rss") -> FetchedFeed:
+    body = rss(
+        [
+            {"title": f"Story {n}", "link": f"https://x.example/{n}", "guid": f"g{n}"}
+            for n in range(items)
+        ]
+    )
+    return FetchedFeed(url, url, body.encode(), "application/rss+xml")
+
+
+def children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def test_items_from_the_child_equal_a_parse_in_this_process() -> None:
+    pool = ParsePool(workers=1)
+    try:
+        fetched = [feed(30, f"https://feed.example/{n}") for n in range(5)]
+
+        async def go() -> list[list[object]]:
+            return list(await asyncio.gather(*(pool.parse(f, "Name") for f in fetched)))
+
+        assert asyncio.run(go()) == [parse_feed(f, "Name") for f in fetched]
+    finally:
+        pool.close()
+
+
+def test_a_parse_error_comes_back_whole() -> None:
+    pool = ParsePool(workers=1)
+    try:
+        bad = FetchedFeed("https://x.example/f", "https://x.example/f", b"<html>no", "text/html")
+        with pytest.raises(ParseError) as caught:
+            asyncio.run(pool.parse(bad, "Bad"))
+        assert caught.value.url == "https://x.example/f"
+        assert caught.value.reason.startswith("not a feed")
+    finally:
+        pool.close()
+
+
+def test_a_child_that_dies_fails_that_feed_only_and_a_new_child_takes_over() -> None:
+    pool = ParsePool(workers=1)
+    try:
+        asyncio.run(pool.parse(feed(1), "Warm"))  # the child is up
+        (child,) = children(os.getpid()) & set(pool._pool._processes)  # type: ignore[union-attr]
+
+        async def killed_mid_parse() -> None:
+            task = asyncio.ensure_future(pool.parse(feed(20_000), "Big"))
+            await asyncio.sleep(0.3)
+            os.kill(child, signal.SIGKILL)
+            await task
+
+        with pytest.raises(ParseError, match="parser process died"):
+            asyncio.run(killed_mid_parse())
+        items = asyncio.run(pool.parse(feed(3), "After"))
+        assert [i.title for i in items] == ["Story 0", "Story 1", "Story 2"]
+    finally:
+        pool.close()
+
+
+def test_children_ignore_ctrl_c_and_end_when_the_bot_is_killed(tmp_path: Path) -> None:
+    script = textwrap.dedent(
+        """
+        import asyncio, os, signal, sys, time
+        from alerts.parse_worker import ParsePool
+        from tests.test_parse_worker import feed
+        pool = ParsePool(workers=1)
+        asyncio.run(pool.parse(feed(1), "x"))
+        print(" ".join(str(p) for p in pool._pool._processes), flush=True)
+        for pid in pool._pool._processes:
+            os.kill(pid, signal.SIGINT)
+        time.sleep(0.5)
+        print(len(asyncio.run(pool.parse(feed(2), "y"))), flush=True)
+        time.sleep(60)
+        """
+    )
+    bot = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE,
+                           text=True)  # fmt: skip
+    try:
+        assert bot.stdout is not None
+        pids = [int(p) for p in bot.stdout.readline().split()]
+        assert len(pids) == 1
+        assert bot.stdout.readline().strip() == "2"  # SIGINT did not break the pool
+    finally:
+        bot.kill()
+        bot.wait()
+        bot.stdout.close()  # type: ignore[union-attr]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in pids):
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{p}").exists() for p in pids)
+
+
+def test_one_worker_per_cpu_beyond_the_first() -> None:
+    cpus = len(os.sched_getaffinity(0))
+    assert default_workers() == max(1, min(4, cpus - 1))
