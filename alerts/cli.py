@@ -13,23 +13,20 @@ import tempfile
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from alerts import config as config_mod
 from alerts import logs
-from alerts.admin import AdminCommands
 from alerts.config import Config, ConfigWatcher, parse_duration
 from alerts.errors import AlertsError, ConfigError
-from alerts.explain import explain_lines, explain_text, labels_for
-from alerts.fetch import Fetcher, FetchLimits
-from alerts.notify import CommandListener, Destination, StdoutDestination, TelegramDestination
-from alerts.parse_worker import ParsePool
-from alerts.pipeline import Context
-from alerts.rules import RuleSet
-from alerts.scheduler import Service, run_once
-from alerts.status import status_text
-from alerts.store import Store
-from alerts.window import judge_pair
+
+# Each command imports the stages it drives when it runs (the imports inside the functions
+# below): ``run --once`` from cron then does not load the command listener, the explainer or
+# the scheduler's library, and the parse processes, which import this module as their
+# parent's, load none of them.
+if TYPE_CHECKING:
+    from alerts.fetch import FetchLimits
+    from alerts.notify import Destination
 
 log = logging.getLogger("alerts.cli")
 
@@ -228,6 +225,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _operate(args: argparse.Namespace) -> int:
+    from alerts.status import status_text
+    from alerts.store import Store
+
     config = config_mod.load(args.config)
     if not Path(config.state).exists():
         print(f"no state file yet at {config.state}: the bot has not run with this config")
@@ -244,6 +244,8 @@ def _operate(args: argparse.Namespace) -> int:
 
 
 def _similar(args: argparse.Namespace) -> int:
+    from alerts.window import judge_pair
+
     threshold = (config_mod.load(args.config) if args.config else Config()).dedup.threshold
     if args.jsonl:
         with _open_input(args.jsonl) as lines:
@@ -262,6 +264,8 @@ def _similar(args: argparse.Namespace) -> int:
 
 
 def _similar_record(line: str, number: int, threshold: float) -> dict[str, object]:
+    from alerts.window import judge_pair
+
     try:
         pair = json.loads(line)
         a, b = pair["a"], pair["b"]
@@ -274,6 +278,9 @@ def _similar_record(line: str, number: int, threshold: float) -> dict[str, objec
 
 
 def _explain(args: argparse.Namespace) -> int:
+    from alerts.explain import explain_lines, explain_text, labels_for
+    from alerts.rules import RuleSet
+
     config = config_mod.load(args.config)
     rules = RuleSet.from_config(config)
     if args.jsonl:
@@ -294,6 +301,8 @@ def _open_input(name: str) -> TextIO:
 
 
 def _run(args: argparse.Namespace, token: str | None) -> int:
+    from alerts.notify import StdoutDestination, TelegramDestination
+
     config = config_mod.load(args.config)
     config_mod.check_runnable(config, str(args.config), args.config.read_text("utf-8"))
     printing = args.dry_run or not token
@@ -312,6 +321,8 @@ def _run(args: argparse.Namespace, token: str | None) -> int:
 
 def _dry_run(config: Config, destination: Destination, deadline: timedelta) -> int:
     """Run once against a copy of the state, so the real file is left as it was."""
+    from alerts.store import Store
+
     with tempfile.TemporaryDirectory(prefix="alerts-dry-run-") as tmp:
         copy = Path(tmp) / "state.db"
         if Path(config.state).exists():
@@ -332,6 +343,13 @@ async def _serve(
     deadline: timedelta,
     watcher: ConfigWatcher | None = None,
 ) -> int:
+    from alerts.fetch import Fetcher
+    from alerts.notify import TelegramDestination
+    from alerts.parse_worker import ParsePool
+    from alerts.pipeline import Context
+    from alerts.scheduler import run_once
+    from alerts.store import Store
+
     store = Store(config.state, lock=True)
     parser = ParsePool()
     try:
@@ -342,8 +360,13 @@ async def _serve(
                     return await run_once(ctx, destination, deadline)
                 finally:
                     await destination.close()
+            from alerts.scheduler import Service
+
             service = Service(ctx, destination, watcher)
             if isinstance(destination, TelegramDestination) and config.telegram.admins:
+                from alerts.admin import AdminCommands
+                from alerts.notify import CommandListener
+
                 commands = AdminCommands(lambda: service.ctx, service.wake.set)
                 service.listener = CommandListener(
                     destination, config.telegram.admins, commands.table()
@@ -355,6 +378,8 @@ async def _serve(
 
 
 def _limits(config: Config) -> FetchLimits:
+    from alerts.fetch import FetchLimits
+
     polling = config.polling
     return FetchLimits(
         timeout=polling.timeout.total_seconds(),

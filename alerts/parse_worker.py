@@ -32,7 +32,6 @@ from concurrent.futures.process import BrokenProcessPool
 
 from alerts.errors import ParseError
 from alerts.models import FeedItem, FetchedFeed
-from alerts.parse import parse_feed
 
 MAX_WORKERS = 4
 ORPHAN_CHECK = 1.0  # seconds between a child's looks at whether its parent is still there
@@ -57,7 +56,7 @@ class ParsePool:
         pool = self._pool or self._start()
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(pool, parse_feed, fetched, feed_name)
+            return await loop.run_in_executor(pool, _parse, fetched, feed_name)
         except BrokenProcessPool as e:
             self._discard(pool)
             raise ParseError(fetched.url, "the parser process died on this feed") from e
@@ -79,6 +78,13 @@ class ParsePool:
         if self._pool is pool:
             self._pool = None
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _parse(fetched: FetchedFeed, feed_name: str) -> list[FeedItem]:
+    # Runs in a child; imported there, so the bot's own process never loads feedparser.
+    from alerts.parse import parse_feed
+
+    return parse_feed(fetched, feed_name)
 
 
 def _child_init(parent: int) -> None:
