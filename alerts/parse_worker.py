@@ -11,7 +11,8 @@ Policy:
   is the event loop's. They are started with ``spawn`` (a fresh interpreter that imports only
   ``alerts.parse`` and feedparser): ``fork`` from a process with threads is unsafe, and a forked
   copy of the whole bot would double its memory.
-- The pool starts on the first parse, so a cycle in which no feed changed starts no process.
+- ``start`` boots the children (and their import of feedparser) while the bot starts up, so
+  the first changed feed does not wait for them; else they start on the first parse.
 - The children ignore SIGINT and SIGTERM (a Ctrl-C or a service stop reaches the whole process
   group; the bot stops them itself, after the polls in flight) and exit on their own within
   ``ORPHAN_CHECK`` seconds when the bot process is gone, even killed with SIGKILL.
@@ -61,6 +62,12 @@ class ParsePool:
             self._discard(pool)
             raise ParseError(fetched.url, "the parser process died on this feed") from e
 
+    def start(self) -> None:
+        """Start every child now and have it import the parser, without waiting for them."""
+        pool = self._pool or self._start()
+        for _ in range(self.workers):
+            pool.submit(_warm_up)
+
     def close(self) -> None:
         """Stop the children (a parse still running is cancelled)."""
         if self._pool is not None:
@@ -85,6 +92,10 @@ def _parse(fetched: FetchedFeed, feed_name: str) -> list[FeedItem]:
     from alerts.parse import parse_feed
 
     return parse_feed(fetched, feed_name)
+
+
+def _warm_up() -> None:
+    from alerts import parse  # noqa: F401 (imported for its cost, paid before the first feed)
 
 
 def _child_init(parent: int) -> None:

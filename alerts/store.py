@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import sqlite3
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -391,17 +392,22 @@ class Store:
 
     # ------------------------------------------------------------ stories
 
-    def recent_stories(self, since: datetime) -> list[tuple[str, StoryKey, str, float, str]]:
-        """(chat, key, alert key, time, source) of every story alerted since ``since``."""
-        rows = self._query(
-            "SELECT chat, title, link, feed_url, guid, alert_key, created_at, source"
-            " FROM stories WHERE created_at >= ? ORDER BY id",
-            (_ts(since),),
-        )
-        return [
-            (str(c), StoryKey(str(t), str(lk), str(f), str(g)), str(k or ""), float(at), str(s))
-            for c, t, lk, f, g, k, at, s in rows
-        ]
+    def recent_stories(self, since: datetime) -> Iterator[tuple[str, StoryKey, str, float, str]]:
+        """(chat, key, alert key, time, source) of every story alerted since ``since``.
+
+        Streamed, not fetched whole: a window of 100,000 stories is loaded without holding all
+        its rows at once; the few distinct chats, feeds and sources are stored once each."""
+        try:
+            rows = self._db.execute(
+                "SELECT chat, title, link, feed_url, guid, alert_key, created_at, source"
+                " FROM stories WHERE created_at >= ? ORDER BY id",
+                (_ts(since),),
+            )
+            for c, t, lk, f, g, k, at, s in rows:
+                key = StoryKey(str(t), str(lk), sys.intern(str(f)), str(g))
+                yield sys.intern(str(c)), key, str(k or ""), float(at), sys.intern(str(s))
+        except sqlite3.Error as e:
+            raise StoreError(self.path, str(e)) from e
 
     def sources(self, alert_key: str) -> tuple[str, ...]:
         """The other sources that carried an alerted story, in the order they came."""
