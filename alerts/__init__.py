@@ -8,6 +8,7 @@ A poll of one feed is one trip down this line (``pipeline.poll_feed``)::
                      \\_____________________ store (SQLite) _____________________/
 
 Stages pass the frozen dataclasses of ``alerts.models`` to each other; each third-party
-library is imported by exactly one module (httpx: fetch, feedparser: parse, rapidfuzz: dedup,
-python-telegram-bot: notify, PyYAML and pydantic: config).
+library is imported by exactly one module (httpx and its aiohttp transport: fetch, feedparser:
+parse, which runs in the child processes of parse_worker, rapidfuzz: dedup, python-telegram-bot:
+notify, PyYAML and pydantic: config, uvloop: cli).
 """
