@@ -16,8 +16,10 @@ Policy:
 - The children ignore SIGINT and SIGTERM (a Ctrl-C or a service stop reaches the whole process
   group; the bot stops them itself, after the polls in flight) and exit on their own within
   ``ORPHAN_CHECK`` seconds when the bot process is gone, even killed with SIGKILL.
-- A child that dies (a feed that crashes the parser, the OOM killer) breaks the pool: that
-  feed's poll fails with a ParseError, the next parse starts a new pool; other feeds go on.
+- A child that dies (a feed that crashes the parser, the OOM killer) breaks the pool, and every
+  parse queued in it fails with it. Each of those is tried once more, one at a time, in a new
+  pool: the feeds that were only queued behind the culprit are parsed, and the culprit, alone
+  in flight when it kills its child again, is the only feed whose poll fails (a ParseError).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -45,22 +48,46 @@ def default_workers() -> int:
     return max(1, min(MAX_WORKERS, (cpus or 1) - 1))
 
 
-class ParsePool:
-    """Parses feed bodies in child processes; ``close`` stops them."""
+Parser = Callable[[FetchedFeed, str], list[FeedItem]]
 
-    def __init__(self, workers: int | None = None) -> None:
+
+class ParsePool:
+    """Parses feed bodies in child processes; ``close`` stops them. ``parser`` is the function
+    the children run (a module-level function, so that it can be named to them)."""
+
+    def __init__(self, workers: int | None = None, parser: Parser | None = None) -> None:
         self.workers = workers or default_workers()
+        self._parser: Parser = parser or _parse
         self._pool: ProcessPoolExecutor | None = None
+        self._alone: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
     async def parse(self, fetched: FetchedFeed, feed_name: str) -> list[FeedItem]:
         """``parse.parse_feed`` of this body, computed in a child process."""
+        try:
+            return await self._run(fetched, feed_name)
+        except BrokenProcessPool:
+            pass  # maybe only queued behind the feed that killed the child: once more, alone
+        async with self._one_at_a_time():
+            try:
+                return await self._run(fetched, feed_name)
+            except BrokenProcessPool as e:
+                raise ParseError(fetched.url, "the parser process died on this feed") from e
+
+    async def _run(self, fetched: FetchedFeed, feed_name: str) -> list[FeedItem]:
         pool = self._pool or self._start()
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(pool, _parse, fetched, feed_name)
-        except BrokenProcessPool as e:
+            return await loop.run_in_executor(pool, self._parser, fetched, feed_name)
+        except BrokenProcessPool:
             self._discard(pool)
-            raise ParseError(fetched.url, "the parser process died on this feed") from e
+            raise
+
+    def _one_at_a_time(self) -> asyncio.Lock:
+        # One lock per event loop: an asyncio.Lock belongs to the loop it first waited in.
+        loop = asyncio.get_running_loop()
+        if self._alone is None or self._alone[0] is not loop:
+            self._alone = (loop, asyncio.Lock())
+        return self._alone[1]
 
     def start(self) -> None:
         """Start every child now and have it import the parser, without waiting for them."""

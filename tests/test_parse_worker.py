@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from alerts.errors import ParseError
-from alerts.models import FetchedFeed
+from alerts.models import FeedItem, FetchedFeed
 from alerts.parse import parse_feed
 from alerts.parse_worker import ParsePool, default_workers
 from tests.fakes.feeds import rss
@@ -70,22 +70,46 @@ def test_a_parse_error_comes_back_whole() -> None:
         pool.close()
 
 
-def test_a_child_that_dies_fails_that_feed_only_and_a_new_child_takes_over() -> None:
+def test_a_child_killed_once_costs_no_feed() -> None:
     pool = ParsePool(workers=1)
     try:
         asyncio.run(pool.parse(feed(1), "Warm"))  # the child is up
         (child,) = children(os.getpid()) & set(pool._pool._processes)  # type: ignore[union-attr]
 
-        async def killed_mid_parse() -> None:
+        async def killed_mid_parse() -> list[object]:
             task = asyncio.ensure_future(pool.parse(feed(20_000), "Big"))
             await asyncio.sleep(0.3)
             os.kill(child, signal.SIGKILL)
-            await task
+            return list(await task)
 
-        with pytest.raises(ParseError, match="parser process died"):
-            asyncio.run(killed_mid_parse())
-        items = asyncio.run(pool.parse(feed(3), "After"))
-        assert [i.title for i in items] == ["Story 0", "Story 1", "Story 2"]
+        assert len(asyncio.run(killed_mid_parse())) == 20_000  # parsed again in a new child
+        assert child not in set(pool._pool._processes)  # type: ignore[union-attr]
+    finally:
+        pool.close()
+
+
+def poisoned(fetched: FetchedFeed, feed_name: str) -> list[FeedItem]:
+    """What a feed that crashes the parser does to its child (run in the child)."""
+    if "poison" in fetched.url:
+        os._exit(70)
+    return parse_feed(fetched, feed_name)
+
+
+def test_a_feed_that_kills_its_child_fails_alone() -> None:
+    pool = ParsePool(workers=1, parser=poisoned)
+    try:
+        urls = [f"https://feed.example/{n}" for n in range(8)]
+        urls[2] = "https://feed.example/poison"
+
+        async def go() -> list[object]:
+            trips = (pool.parse(feed(30, u), "F") for u in urls)
+            return list(await asyncio.gather(*trips, return_exceptions=True))
+
+        results = asyncio.run(go())
+        failed = [u for u, r in zip(urls, results, strict=True) if isinstance(r, ParseError)]
+        assert failed == ["https://feed.example/poison"]
+        assert all(len(r) == 30 for r in results if isinstance(r, list))
+        assert "parser process died" in str(results[2])
     finally:
         pool.close()
 
