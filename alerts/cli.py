@@ -22,8 +22,8 @@ from alerts.errors import AlertsError, ConfigError
 
 # Each command imports the stages it drives when it runs (the imports inside the functions
 # below): ``run --once`` from cron then does not load the command listener, the explainer or
-# the scheduler's library, and the parse processes, which import this module as their
-# parent's, load none of them.
+# the status report, and the parse processes, which import this module as their parent's,
+# load none of them.
 if TYPE_CHECKING:
     from alerts.fetch import FetchLimits
     from alerts.notify import Destination
@@ -358,7 +358,7 @@ async def _serve(
     from alerts.notify import TelegramDestination
     from alerts.parse_worker import ParsePool
     from alerts.pipeline import Context
-    from alerts.scheduler import run_once
+    from alerts.scheduler import Service, run_once
     from alerts.store import Store
 
     store = Store(config.state, lock=True)
@@ -372,8 +372,6 @@ async def _serve(
                     return await run_once(ctx, destination, deadline)
                 finally:
                     await destination.close()
-            from alerts.scheduler import Service
-
             service = Service(ctx, destination, watcher)
             if isinstance(destination, TelegramDestination) and config.telegram.admins:
                 from alerts.admin import AdminCommands
