@@ -25,8 +25,8 @@ from alerts.errors import AlertsError, ConfigError
 # the status report, and the parse processes, which import this module as their parent's,
 # load none of them.
 if TYPE_CHECKING:
-    from alerts.fetch import FetchLimits
-    from alerts.notify import Destination
+    from alerts.delivery.telegram import Destination
+    from alerts.feeds.fetch import FetchLimits
 
 log = logging.getLogger("alerts.cli")
 
@@ -225,7 +225,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _operate(args: argparse.Namespace) -> int:
-    from alerts.status import status_text
+    from alerts.ops.status import status_text
     from alerts.store import Store
 
     config = config_mod.load(args.config)
@@ -244,7 +244,7 @@ def _operate(args: argparse.Namespace) -> int:
 
 
 def _similar(args: argparse.Namespace) -> int:
-    from alerts.window import judge_pair
+    from alerts.dedup.window import judge_pair
 
     threshold = (config_mod.load(args.config) if args.config else Config()).dedup.threshold
     if args.jsonl:
@@ -264,7 +264,7 @@ def _similar(args: argparse.Namespace) -> int:
 
 
 def _similar_record(line: str, number: int, threshold: float) -> dict[str, object]:
-    from alerts.window import judge_pair
+    from alerts.dedup.window import judge_pair
 
     try:
         pair = json.loads(line)
@@ -278,7 +278,7 @@ def _similar_record(line: str, number: int, threshold: float) -> dict[str, objec
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from alerts.explain import explain_lines, explain_text, labels_for
+    from alerts.ops.explain import explain_lines, explain_text, labels_for
     from alerts.rules import RuleSet
 
     config = config_mod.load(args.config)
@@ -301,7 +301,7 @@ def _open_input(name: str) -> TextIO:
 
 
 def _run(args: argparse.Namespace, token: str | None) -> int:
-    from alerts.notify import StdoutDestination, TelegramDestination
+    from alerts.delivery.telegram import StdoutDestination, TelegramDestination
 
     config = config_mod.load(args.config)
     config_mod.check_runnable(config, str(args.config), args.config.read_text("utf-8"))
@@ -354,9 +354,9 @@ async def _serve(
     deadline: timedelta,
     watcher: ConfigWatcher | None = None,
 ) -> int:
-    from alerts.fetch import Fetcher
-    from alerts.notify import TelegramDestination
-    from alerts.parse_worker import ParsePool
+    from alerts.delivery.telegram import TelegramDestination
+    from alerts.feeds.fetch import Fetcher
+    from alerts.feeds.parse_pool import ParsePool
     from alerts.pipeline import Context
     from alerts.scheduler import Service, run_once
     from alerts.store import Store
@@ -374,8 +374,8 @@ async def _serve(
                     await destination.close()
             service = Service(ctx, destination, watcher)
             if isinstance(destination, TelegramDestination) and config.telegram.admins:
-                from alerts.admin import AdminCommands
-                from alerts.notify import CommandListener
+                from alerts.delivery.telegram import CommandListener
+                from alerts.ops.commands import AdminCommands
 
                 commands = AdminCommands(lambda: service.ctx, service.wake.set)
                 service.listener = CommandListener(
@@ -388,7 +388,7 @@ async def _serve(
 
 
 def _limits(config: Config) -> FetchLimits:
-    from alerts.fetch import FetchLimits
+    from alerts.feeds.fetch import FetchLimits
 
     polling = config.polling
     return FetchLimits(

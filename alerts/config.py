@@ -34,8 +34,8 @@ from pydantic import (
 
 from alerts.errors import ConfigError as ConfigError
 from alerts.errors import ConfigProblem
-from alerts.patterns import compile_regex, is_regex_term
-from alerts.text import normalize
+from alerts.text.normalize import normalize
+from alerts.text.regex import compile_regex, is_regex_term
 
 # libyaml's safe loader when PyYAML was built with it (the wheels are): the same safe subset and
 # the same marks for line numbers, parsed in C; a config of 1,000 feeds loads in milliseconds.

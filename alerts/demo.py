@@ -19,8 +19,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from alerts import config as config_mod
-from alerts.fetch import Fetcher, FetchLimits
-from alerts.notify import StdoutDestination
+from alerts.delivery.telegram import StdoutDestination
+from alerts.feeds.fetch import Fetcher, FetchLimits
 from alerts.pipeline import Context
 from alerts.scheduler import run_once
 from alerts.store import Store

@@ -68,7 +68,7 @@ class ParseError(AlertsError):
         super().__init__(f"{url}: {reason}")
 
     def __reduce__(self) -> tuple[type[ParseError], tuple[str, str]]:
-        # Raised in the parse process and pickled back (``alerts.parse_worker``): pickle would
+        # Raised in the parse process and pickled back (``alerts.feeds.parse_pool``): pickle would
         # call __init__ with the one formatted message.
         return type(self), (self.url, self.reason)
 

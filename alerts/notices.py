@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from alerts.config import FeedConfig
 from alerts.models import PollResult
-from alerts.status import span
+from alerts.ops.status import span
 from alerts.store import Store
 
 OK = ("ok", "not_modified", "unchanged")

@@ -20,12 +20,16 @@ from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from alerts.article import MAX_ARTICLES_PER_POLL, fetch_article, is_stub
 from alerts.config import Config, FeedConfig
-from alerts.dedup import story_key
+from alerts.dedup.similarity import story_key
+from alerts.dedup.window import Entry, StoryWindow
 from alerts.errors import AlertsError, FeedGone, FetchError, ParseError
-from alerts.fetch import Fetcher
+from alerts.feeds.article import MAX_ARTICLES_PER_POLL, fetch_article, is_stub
+from alerts.feeds.fetch import Fetcher
+from alerts.feeds.parse_pool import ParsePool, shared_pool
 from alerts.logs import event
+from alerts.message.render import MessageStyle, render
+from alerts.message.summary import summarize
 from alerts.models import (
     Alert,
     ClusterJoin,
@@ -37,12 +41,8 @@ from alerts.models import (
     StoryKey,
 )
 from alerts.notices import feed_health
-from alerts.parse_worker import ParsePool, shared_pool
-from alerts.render import MessageStyle, render
 from alerts.rules import RuleSet
 from alerts.store import PollRecord, Store
-from alerts.summary import summarize
-from alerts.window import Entry, StoryWindow
 
 log = logging.getLogger("alerts.pipeline")
 
@@ -186,7 +186,7 @@ async def _fetch_and_parse(ctx: Context, feed: FeedConfig, now: datetime) -> Fet
 async def _with_articles(
     ctx: Context, feed: FeedConfig, state: FeedState, items: list[FeedItem], now: datetime
 ) -> list[FeedItem]:
-    """New stub items get their article's text (``alerts.article``), fetched concurrently."""
+    """New stub items get their article's text (``alerts.feeds.article``), fetched concurrently."""
     seen = ctx.store.seen(feed.url, (i.item_id for i in items))
     fresh = select_new(
         items, seen, state.polled_before, feed.backfill, ctx.config.items.max_age, now

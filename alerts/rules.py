@@ -5,9 +5,9 @@ Semantics (the README says the same):
 - **Terms.** Each entry of ``all``, ``any`` and ``none`` is a term. A term equal to an
   entity's name after normalisation (``Kim Jong Un`` names ``Kim Jong-un``) matches the name or
   any of its aliases; any other term is a literal phrase. A term written ``/.../`` is a regular
-  expression (RE2 dialect, ``alerts.patterns``) run over the normalised text, so it is in effect
+  expression (RE2 dialect, ``alerts.text.regex``) run over the normalised text, so it is in effect
   case-insensitive and sees dashes as spaces.
-- **Normalisation** of text and terms (``alerts.text.normalize``): HTML entities decoded, NFKC,
+- **Normalisation** of text and terms (``text.normalize``): HTML entities decoded, NFKC,
   case-folded, accents removed (Erdoğan = Erdogan), every hyphen and dash a space, runs of white
   space one space, curly quotes straight.
 - **Whole words.** A term matches only where the characters just before and just after it are
@@ -43,10 +43,10 @@ from dataclasses import dataclass, field
 import ahocorasick
 
 from alerts.config import Config, RuleConfig
+from alerts.message.summary import html_to_text
 from alerts.models import FeedItem, Match, RuleHit, TermHit
-from alerts.patterns import Regex, compile_regex, is_regex_term
-from alerts.summary import html_to_text
-from alerts.text import is_unspaced, normalize, normalize_cased
+from alerts.text.normalize import is_unspaced, normalize, normalize_cased
+from alerts.text.regex import Regex, compile_regex, is_regex_term
 
 FIELDS = ("title", "content")
 

@@ -23,10 +23,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[impo
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
 from alerts.config import Config, ConfigWatcher, FeedConfig
+from alerts.delivery.courier import Courier, DeadlineReached
+from alerts.delivery.telegram import Destination
 from alerts.errors import ConfigError, InvalidTokenError, NotifyError, StoreError
 from alerts.logs import event
-from alerts.notify import Destination
-from alerts.outbox import Courier, DeadlineReached
 from alerts.pipeline import Context, Fetched, after_poll, fetch_and_parse, poll_feed, record
 from alerts.store import STARTED_KEY
 

@@ -25,9 +25,9 @@ from rapidfuzz.utils import default_process
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from alerts.dedup import comparable_title
+from alerts.dedup.similarity import comparable_title
+from alerts.dedup.window import Entry, StoryWindow
 from alerts.models import StoryKey
-from alerts.window import Entry, StoryWindow
 
 STREAM = ROOT.parent / "shared" / "data" / "streams" / "uci-news-aggregator-2014-03-slice.tsv"
 WINDOW, QUERIES, BASELINE_QUERIES, CHAT = 100_000, 400, 20, "@bench"

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from alerts import config as config_mod
 from alerts.rules import RuleSet
-from alerts.text import normalize
+from alerts.text.normalize import normalize
 
 ENTITIES, ALIASES, RULES, STORIES, STORY_BYTES = 2000, 5, 1000, 300, 2048
 SYLLABLES = "ka ri mo su ten vel dor an ish pra lo qu zim bek tar nu sol vi gra hel".split()

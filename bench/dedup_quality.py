@@ -1,4 +1,4 @@
-"""Dedup quality: precision and recall of ``alerts.dedup`` on labelled headline pairs.
+"""Dedup quality: precision and recall of ``alerts.dedup.similarity`` on labelled headline pairs.
 
 The issue's goal, checked later on unseen pairs of the same kind: precision >= 0.97 and recall
 >= 0.50 at ``DEFAULT_THRESHOLD``, on same-story against different-story headline pairs. The
@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from alerts.dedup import (
+from alerts.dedup.similarity import (
     DEFAULT_THRESHOLD,
     comparable_title,
     plain_similarities,
@@ -101,7 +101,7 @@ def main() -> int:
         f"STS headlines: {len(pairs)} pairs, {sum(truths)} same story,"
         f" {len(pairs) - sum(truths)} different ({DATA.name})\n"
     )
-    print("alerts.dedup.similarity, precision-recall curve")
+    print("alerts.dedup.similarity.similarity, precision-recall curve")
     print("threshold  precision  recall   tp   fp   fn")
     for step in CURVE:
         tp, fp, fn = counts(ours, truths, step)
@@ -114,9 +114,9 @@ def main() -> int:
         print(line(name, scores, truths, threshold) if threshold is not None else f"{name}: none")
     threshold = best_threshold(ours, truths)
     if threshold is not None:
-        print(line("alerts.dedup", ours, truths, threshold))
+        print(line("alerts.dedup.similarity", ours, truths, threshold))
     print(f"\nat DEFAULT_THRESHOLD ({DEFAULT_THRESHOLD:g})")
-    print(line("alerts.dedup", ours, truths, DEFAULT_THRESHOLD))
+    print(line("alerts.dedup.similarity", ours, truths, DEFAULT_THRESHOLD))
     precision, recall = rates(*counts(ours, truths, DEFAULT_THRESHOLD))
     met = precision >= GOAL_PRECISION and recall >= GOAL_RECALL
     print(

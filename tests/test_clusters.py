@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from alerts import config as config_mod
-from alerts.fetch import Fetcher, FetchLimits
-from alerts.notify import TelegramDestination
-from alerts.outbox import Courier
+from alerts.delivery.courier import Courier
+from alerts.delivery.telegram import TelegramDestination
+from alerts.feeds.fetch import Fetcher, FetchLimits
 from alerts.pipeline import Context, Fetched, fetch_and_parse, record
 from alerts.store import Store
 from tests.fakes.botapi import FakeBotAPI

@@ -15,9 +15,9 @@ import feedparser
 import pytest
 
 from alerts.errors import AlertsError
-from alerts.fetch import Fetcher, FetchLimits
+from alerts.feeds.fetch import Fetcher, FetchLimits
+from alerts.feeds.parse import parse_feed
 from alerts.models import FeedItem
-from alerts.parse import parse_feed
 from tests.conftest import shared_path
 from tests.fakes.feeds import FeedServer
 

@@ -1,4 +1,4 @@
-"""Tests of alerts/dedup.py: link and title normalisation, similarity guards, duplicate verdicts."""
+"""Tests of alerts/dedup/similarity.py: link and title normalisation, guards, verdicts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from alerts.dedup import (
+from alerts.dedup.similarity import (
     DEFAULT_THRESHOLD,
     Verdict,
     comparable_title,

@@ -1,4 +1,4 @@
-"""alerts/fetch.py against a real HTTP server on 127.0.0.1."""
+"""alerts/feeds/fetch.py against a real HTTP server on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from alerts.errors import FeedGone, FetchError
-from alerts.fetch import Fetcher, FetchLimits, retry_after_seconds
+from alerts.feeds.fetch import Fetcher, FetchLimits, retry_after_seconds
 from alerts.models import FetchedFeed
 from tests.fakes.feeds import FeedServer, rss
 

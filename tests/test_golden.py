@@ -24,12 +24,12 @@ from pathlib import Path
 import pytest
 
 from alerts.config import loads
+from alerts.feeds.parse import parse_feed
+from alerts.message.render import MessageStyle, render
+from alerts.message.summary import summarize
 from alerts.models import FetchedFeed, Match
-from alerts.parse import parse_feed
-from alerts.render import MessageStyle, render
 from alerts.rules import RuleSet
-from alerts.summary import summarize
-from alerts.text import normalize
+from alerts.text.normalize import normalize
 from tests.fakes.botapi import parse_telegram_html
 
 DATA = Path(__file__).resolve().parent / "data" / "items"

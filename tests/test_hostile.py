@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from alerts.errors import FetchError
-from alerts.fetch import Fetcher, FetchLimits
+from alerts.feeds.fetch import Fetcher, FetchLimits
+from alerts.feeds.parse import parse_feed
 from alerts.models import FetchedFeed
-from alerts.parse import parse_feed
 from tests.fakes.botapi import parse_telegram_html
 from tests.fakes.feeds import FeedServer, rss
 from tests.test_pipeline import Bot

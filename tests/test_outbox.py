@@ -1,4 +1,4 @@
-"""alerts/outbox.py and alerts/notify.py: python-telegram-bot against the fake Bot API."""
+"""alerts/delivery/courier.py and telegram.py: python-telegram-bot against the fake Bot API."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from alerts import outbox
+from alerts.delivery import courier as outbox
+from alerts.delivery.courier import Courier
+from alerts.delivery.telegram import StdoutDestination, TelegramDestination
 from alerts.errors import InvalidTokenError
 from alerts.models import Alert, StoryKey
-from alerts.notify import StdoutDestination, TelegramDestination
-from alerts.outbox import Courier
 from alerts.scheduler import start_destination
 from alerts.store import FAILED, PENDING, SENT, PollRecord, Store
 from tests.fakes.botapi import FakeBotAPI

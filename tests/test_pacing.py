@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from alerts.delivery.courier import Courier, pace_of
+from alerts.delivery.telegram import TelegramDestination
 from alerts.models import Alert, StoryKey
-from alerts.notify import TelegramDestination
-from alerts.outbox import Courier, pace_of
 from alerts.store import PENDING, SENT, PollRecord, Store
 from tests.fakes.botapi import FakeBotAPI
 

@@ -1,4 +1,4 @@
-"""alerts/parse.py: feed bytes to FeedItems, with the id rules of issue 2."""
+"""alerts/feeds/parse.py: feed bytes to FeedItems, with the id rules of issue 2."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from alerts.errors import ParseError
+from alerts.feeds.parse import parse_feed
 from alerts.models import FetchedFeed
-from alerts.parse import parse_feed
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "feeds"
 

@@ -1,4 +1,4 @@
-"""alerts/parse_worker.py: feeds parsed in child processes, and what happens when one dies."""
+"""alerts/feeds/parse_pool.py: feeds parsed in child processes, and what happens when one dies."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from alerts.errors import ParseError
+from alerts.feeds.parse import parse_feed
+from alerts.feeds.parse_pool import ParsePool, default_workers
 from alerts.models import FeedItem, FetchedFeed
-from alerts.parse import parse_feed
-from alerts.parse_worker import ParsePool, default_workers
 from tests.fakes.feeds import rss
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,7 +118,7 @@ def test_children_ignore_ctrl_c_and_end_when_the_bot_is_killed(tmp_path: Path) -
     script = textwrap.dedent(
         """
         import asyncio, os, signal, sys, time
-        from alerts.parse_worker import ParsePool
+        from alerts.feeds.parse_pool import ParsePool
         from tests.test_parse_worker import feed
         pool = ParsePool(workers=1)
         asyncio.run(pool.parse(feed(1), "x"))

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from alerts import config as config_mod
-from alerts.fetch import Fetcher, FetchLimits
+from alerts.delivery.telegram import StdoutDestination
+from alerts.feeds.fetch import Fetcher, FetchLimits
 from alerts.models import FeedItem, PollResult
-from alerts.notify import StdoutDestination
 from alerts.pipeline import Context, poll_feed, select_new
 from alerts.scheduler import run_once
 from alerts.store import Store

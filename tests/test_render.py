@@ -1,4 +1,4 @@
-"""Tests of alerts/render.py: escaping under Telegram's HTML rules, layout, length limit, keys."""
+"""Tests of alerts/message/render.py: escaping under Telegram HTML rules, layout, limits, keys."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alerts.models import FeedItem, Match, RuleHit, TermHit
-from alerts.render import (
+from alerts.message.render import (
     MAX_MESSAGE_UNITS,
     MessageStyle,
     alert_key,
@@ -19,6 +18,7 @@ from alerts.render import (
     utf16_len,
     why,
 )
+from alerts.models import FeedItem, Match, RuleHit, TermHit
 from tests.fakes.botapi import parse_telegram_html
 
 PUBLISHED = datetime(2026, 6, 12, 8, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from alerts import config as config_mod
-from alerts.explain import explain_record
+from alerts.ops.explain import explain_record
 from alerts.rules import RuleSet
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""Tests of alerts/summary.py: HTML to text, boilerplate, repeated titles, sentences, summaries."""
+"""Tests of alerts/message/summary.py: HTML to text, boilerplate, titles, sentences, summaries."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from alerts import rules, summary
+from alerts import rules
 from alerts.config import loads
-from alerts.models import FeedItem
-from alerts.rules import RuleSet
-from alerts.summary import (
+from alerts.message import summary
+from alerts.message.summary import (
     clean_paragraphs,
     find_terms,
     html_to_text,
@@ -22,6 +21,8 @@ from alerts.summary import (
     summarize_text,
     truncate_words,
 )
+from alerts.models import FeedItem
+from alerts.rules import RuleSet
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT.parent / "shared" / "fixtures" / "seed-article.txt"

@@ -1,4 +1,4 @@
-"""alerts/window.py: exact identity, candidates from the word index, expiry, restart."""
+"""alerts/dedup/window.py: exact identity, candidates from the word index, expiry, restart."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from alerts import config as config_mod
-from alerts.dedup import comparable_title, normalize_link
-from alerts.fetch import Fetcher, FetchLimits
+from alerts.dedup.similarity import comparable_title, normalize_link
+from alerts.dedup.window import MAX_CANDIDATES, Entry, StoryWindow, identity_guid
+from alerts.feeds.fetch import Fetcher, FetchLimits
 from alerts.models import Alert, StoryKey
 from alerts.pipeline import Context
 from alerts.store import PollRecord, Store
-from alerts.window import MAX_CANDIDATES, Entry, StoryWindow, identity_guid
 
 CHAT = "@alerts"
 
@@ -95,7 +95,7 @@ def test_candidates_are_bounded_in_a_crowded_window() -> None:
     window = StoryWindow(88)
     for n in range(5000):
         window.add(CHAT, Entry(key(f"Earthquake report number {n} for region {n % 7}"), str(n), n))
-    from alerts import window as window_mod
+    from alerts.dedup import window as window_mod
 
     handles = window_mod._candidates(window._chats[CHAT], comparable_title("Earthquake report"))
     assert len(handles) <= MAX_CANDIDATES

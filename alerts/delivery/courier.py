@@ -36,15 +36,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from alerts.delivery.telegram import Destination
 from alerts.errors import InvalidTokenError, NotifyError, StoreError
 from alerts.logs import event
+from alerts.message.render import with_sources
 from alerts.models import OutboxEntry
 from alerts.notices import alert_refused
-from alerts.notify import Destination
-from alerts.render import with_sources
 from alerts.store import NOTICE_RULE, PAUSED_KEY, Store
 
-log = logging.getLogger("alerts.outbox")
+log = logging.getLogger("alerts.delivery.courier")
 
 BACKOFF_START = 1.0
 BACKOFF_MAX = 300.0

@@ -4,7 +4,7 @@ Policy (precision first: a wrongly merged story is a lost alert), in this order:
 
 1. **Same link** after normalisation (scheme, ``www.``, trailing slash, fragment and tracking
    parameters such as ``utm_*``, ``fbclid``, ``gclid`` ignored) is the same story.
-2. **Same title, reworded.** A title is normalised (``alerts.text.normalize``: case, accents,
+2. **Same title, reworded.** A title is normalised (``text.normalize``: case, accents,
    dashes; then possessives and punctuation removed: ``comparable_title``) and cut into
    *content words*: wire labels ("UPDATE 2-") and English function words dropped, initials
    joined ("u s" = "us"), numbers in digits ("six" = "6", "18,000" = "18000", "7th" = "7"),
@@ -72,7 +72,7 @@ of 131,072 titles keeps them); judging a pair then costs some 20 to 30 microseco
 ``find_duplicate`` first rules out most candidates with an upper bound on their score that
 costs a few microseconds, so judging a story against 64 candidates stays well under 1 ms.
 
-The window is kept by ``alerts.window``; this module only judges a story against candidates.
+The window is kept by ``alerts.dedup.window``; this module only judges a story against candidates.
 """
 
 from __future__ import annotations
@@ -86,9 +86,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from rapidfuzz import fuzz, utils
 
-from alerts import dedup_words as lists
+from alerts.dedup import wordlists as lists
 from alerts.models import StoryKey
-from alerts.text import normalize
+from alerts.text.normalize import normalize
 
 DEFAULT_THRESHOLD = 88.0
 SHORT_TITLE_WORDS = 3  # content words; below this, every word must be shared

@@ -9,7 +9,7 @@ plain ``FeedItem`` values come back, feedparser's objects never cross.
 Policy:
 - Workers: one per CPU beyond the first, at least one, at most ``MAX_WORKERS``; the first CPU
   is the event loop's. They are started with ``spawn`` (a fresh interpreter that imports only
-  ``alerts.parse`` and feedparser): ``fork`` from a process with threads is unsafe, and a forked
+  ``feeds.parse`` and feedparser): ``fork`` from a process with threads is unsafe, and a forked
   copy of the whole bot would double its memory.
 - ``start`` boots the children (and their import of feedparser) while the bot starts up, so
   the first changed feed does not wait for them; else they start on the first parse.
@@ -116,13 +116,13 @@ class ParsePool:
 
 def _parse(fetched: FetchedFeed, feed_name: str) -> list[FeedItem]:
     # Runs in a child; imported there, so the bot's own process never loads feedparser.
-    from alerts.parse import parse_feed
+    from alerts.feeds.parse import parse_feed
 
     return parse_feed(fetched, feed_name)
 
 
 def _warm_up() -> None:
-    from alerts import parse  # noqa: F401 (imported for its cost, paid before the first feed)
+    from alerts.feeds import parse  # noqa: F401 (imported for its cost, paid before the first feed)
 
 
 def _child_init(parent: int) -> None:

@@ -8,7 +8,7 @@ Policy, in order:
    ``iframe``/forms dropped; block elements become paragraph breaks. For the summary (not for
    the rules), a list (``ul``/``ol``) whose every item is mostly link text is dropped: Google
    News' related headlines, share buttons, navigation.
-2. Boilerplate is dropped by the patterns of ``alerts.boilerplate``, line by line and then
+2. Boilerplate is dropped by the patterns of ``alerts.message.boilerplate``, line by line and then
    sentence by sentence: a tail marker ends the article (comment forms, "The post ... appeared
    first on ...", Reddit's "submitted by /u/...", copyright notices); a noise line is dropped
    alone ("Read more: URL", "Continue reading", share and like buttons, "Your browser does not
@@ -26,7 +26,7 @@ Policy, in order:
    sentence alone is longer, it is cut at a word and ends with an ellipsis. When ``terms`` are
    given and the lead carries none of them, the first sentence that does is used instead, so
    the alert shows the watched name.
-6. Terms are found as the rules engine finds them (:func:`find_terms`, which ``alerts.render``
+6. Terms are found as the rules engine finds them (:func:`find_terms`, which ``render``
    uses to bold them): accents, case, dashes and spaces ignored; whole words, possessives
    included; a trailing ``*`` for any word ending; no word boundary on a side written in an
    unspaced script or Hangul; acronyms of 2 to 5 capitals case-sensitive (US, Us; never us).
@@ -41,8 +41,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from html.parser import HTMLParser
 
-from alerts.boilerplate import LinkList, is_noise, is_tail, mark_excerpt
-from alerts.text import collapse_space, is_unspaced, normalize, normalize_cased
+from alerts.message.boilerplate import LinkList, is_noise, is_tail, mark_excerpt
+from alerts.text.normalize import collapse_space, is_unspaced, normalize, normalize_cased
 
 _BLOCK = frozenset(
     "p div br li ul ol h1 h2 h3 h4 h5 h6 blockquote tr table section article header footer pre"
@@ -275,7 +275,7 @@ def _term_pattern(spelling: str) -> tuple[re.Pattern[str], bool] | None:
 def find_terms(text: str, spellings: list[str] | tuple[str, ...]) -> list[tuple[int, int]]:
     """Where the rule spellings occur in ``text``, as (start, end), as the rules engine finds them.
 
-    Accents, case, dashes and spaces are ignored as by ``alerts.text.normalize``; a spelling
+    Accents, case, dashes and spaces are ignored as by ``text.normalize``; a spelling
     matches whole words, possessives included; a trailing ``*`` extends over the rest of the
     word ("missile*": missiles); a side in an unspaced script or Hangul is not checked (푸틴은);
     an acronym (2 to 5 capitals) matches only in capitals or with only the first capital.
@@ -340,7 +340,7 @@ def summarize_text(title: str, text: str, limit: int = 280, terms: tuple[str, ..
 
 
 def article_sentences(title: str, text: str) -> list[str]:
-    """The sentences of the article, boilerplate sentences left out (see alerts.boilerplate)."""
+    """The sentences of the article, boilerplate sentences left out (see boilerplate)."""
     sentences: list[str] = []
     for paragraph in clean_paragraphs(title, text):
         for sentence in split_sentences(paragraph):

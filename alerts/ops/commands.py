@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from alerts.explain import explain_text
+from alerts.ops.explain import explain_text
+from alerts.ops.status import status_text
 from alerts.pipeline import Context
-from alerts.status import status_text
 from alerts.store import PAUSED_KEY
 
 Handler = Callable[[str], Awaitable[str]]

@@ -14,12 +14,12 @@ import logging
 from dataclasses import replace
 
 from alerts.errors import FetchError
-from alerts.fetch import Fetcher
+from alerts.feeds.fetch import Fetcher
 from alerts.logs import event
+from alerts.message.summary import html_to_text
 from alerts.models import FeedItem
-from alerts.summary import html_to_text
 
-log = logging.getLogger("alerts.article")
+log = logging.getLogger("alerts.feeds.article")
 
 STUB_CHARS = 300
 MAX_ARTICLES_PER_POLL = 20

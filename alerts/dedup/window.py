@@ -21,8 +21,8 @@ import operator
 from collections import Counter
 from dataclasses import dataclass, field
 
-from alerts import dedup_words
-from alerts.dedup import (
+from alerts.dedup import wordlists as dedup_words
+from alerts.dedup.similarity import (
     Verdict,
     explain_similarity,
     find_duplicate,

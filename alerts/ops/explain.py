@@ -7,8 +7,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from alerts.config import Config
+from alerts.message.render import term_text
 from alerts.models import TermHit
-from alerts.render import term_text
 from alerts.rules import RuleSet, Verdict
 
 

@@ -1,7 +1,7 @@
-"""The word lists of the dedup policy (``alerts.dedup``): general-purpose English and geography.
+"""The word lists of the dedup policy (``similarity``): general-purpose English and geography.
 
 None of them is taken from the labelled pairs the policy was measured on; see the policy in
-``alerts/dedup.py``. Pure data, no logic.
+``alerts/dedup/similarity.py``. Pure data, no logic.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 RE2 runs in time linear in the text (https://github.com/google/re2/wiki/WhyRE2), so no pattern
 in a rule, however written, can stall the bot (``/(a+)+$/`` over 100,000 characters takes
 microseconds). The price is RE2's dialect: no look-arounds and no back-references; a pattern
-using them is a config error. Patterns run over normalised text (``alerts.text.normalize``),
+using them is a config error. Patterns run over normalised text (``text.normalize``),
 which is case-folded, so they are compiled case-insensitively as well.
 """
 

@@ -18,8 +18,8 @@ from datetime import timedelta
 from typing import IO, Any, Protocol
 
 from alerts.errors import InvalidTokenError, NotifyError
+from alerts.message.render import to_plain
 from alerts.models import Alert
-from alerts.render import to_plain
 
 # Specs: PTB 22 warns on every RetryAfter unless durations are timedeltas (PTB_TIMEDELTA).
 os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -45,7 +45,7 @@ from telegram.ext import (
     filters,
 )
 
-log = logging.getLogger("alerts.notify")
+log = logging.getLogger("alerts.delivery.telegram")
 
 
 class Destination(Protocol):

@@ -1,0 +1,1 @@
+"""Near-duplicate verdicts and the window of alerted stories (policy: ``similarity``)."""

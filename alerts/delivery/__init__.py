@@ -1,0 +1,1 @@
+"""Getting alerts out: the courier (order, pace, retries) and the destinations."""

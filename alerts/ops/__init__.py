@@ -1,0 +1,1 @@
+"""For the operators: bot commands, the status report, rule explanations."""

@@ -1,0 +1,1 @@
+"""Pure text work shared by the stages: normalisation, RE2 patterns, how a rule term matches."""
