@@ -26,7 +26,7 @@ from alerts.errors import AlertsError, ConfigError
 # load none of them.
 if TYPE_CHECKING:
     from alerts.delivery.telegram import Destination
-    from alerts.feeds.fetch import FetchLimits
+    from alerts.scheduler import Service
 
 log = logging.getLogger("alerts.cli")
 
@@ -354,46 +354,27 @@ async def _serve(
     deadline: timedelta,
     watcher: ConfigWatcher | None = None,
 ) -> int:
-    from alerts.delivery.telegram import TelegramDestination
-    from alerts.feeds.fetch import Fetcher
-    from alerts.feeds.parse_pool import ParsePool
-    from alerts.pipeline import Context
+    from alerts.app import open_bot
     from alerts.scheduler import Service, run_once
-    from alerts.store import Store
 
-    store = Store(config.state, lock=True)
-    parser = ParsePool()
-    parser.start()
-    try:
-        async with Fetcher(_limits(config)) as fetcher:
-            ctx = Context.open(config, store, fetcher, parser)
-            if once:
-                try:
-                    return await run_once(ctx, destination, deadline)
-                finally:
-                    await destination.close()
-            service = Service(ctx, destination, watcher)
-            if isinstance(destination, TelegramDestination) and config.telegram.admins:
-                from alerts.delivery.telegram import CommandListener
-                from alerts.ops.commands import AdminCommands
-
-                commands = AdminCommands(lambda: service.ctx, service.wake.set)
-                service.listener = CommandListener(
-                    destination, config.telegram.admins, commands.table()
-                )
-            return await service.run()
-    finally:
-        parser.close()
-        store.close()
+    async with open_bot(config, lock=True) as ctx:
+        if once:
+            try:
+                return await run_once(ctx, destination, deadline)
+            finally:
+                await destination.close()
+        service = Service(ctx, destination, watcher)
+        _listen(service, destination, config)
+        return await service.run()
 
 
-def _limits(config: Config) -> FetchLimits:
-    from alerts.feeds.fetch import FetchLimits
+def _listen(service: Service, destination: Destination, config: Config) -> None:
+    """The admins' commands, when the bot posts to Telegram and has admins."""
+    from alerts.delivery.telegram import TelegramDestination
 
-    polling = config.polling
-    return FetchLimits(
-        timeout=polling.timeout.total_seconds(),
-        max_bytes=polling.max_bytes,
-        max_redirects=polling.max_redirects,
-        concurrency=polling.concurrency,
-    )
+    if isinstance(destination, TelegramDestination) and config.telegram.admins:
+        from alerts.delivery.telegram import CommandListener
+        from alerts.ops.commands import AdminCommands
+
+        commands = AdminCommands(lambda: service.ctx, service.wake.set)
+        service.listener = CommandListener(destination, config.telegram.admins, commands.table())

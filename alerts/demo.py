@@ -19,11 +19,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from alerts import config as config_mod
+from alerts.app import open_bot
 from alerts.delivery.telegram import StdoutDestination
-from alerts.feeds.fetch import Fetcher, FetchLimits
-from alerts.pipeline import Context
 from alerts.scheduler import run_once
-from alerts.store import Store
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -57,13 +55,8 @@ def run_demo(jsonl: bool = False, examples: Path = EXAMPLES) -> int:
 
 
 async def _once(config: config_mod.Config, destination: StdoutDestination) -> int:
-    store = Store(config.state)
-    try:
-        async with Fetcher(FetchLimits(timeout=10)) as fetcher:
-            ctx = Context.open(config, store, fetcher)
-            code = await run_once(ctx, destination, timedelta(minutes=1))
-    finally:
-        store.close()
+    async with open_bot(config) as ctx:
+        code = await run_once(ctx, destination, timedelta(minutes=1))
     if not destination.jsonl:
         print(f"{destination.count} alert(s) from {len(config.feeds)} sample feeds.")
     return code

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
+
+# What a trip did (``PollResult.status``): "ok" a changed body was recorded; "not_modified" a
+# 304; "unchanged" the same body as last time; "failed" a fetch or parse error (backoff);
+# "gone" a 410 (polling stops); "backoff" skipped, its next poll after failures is ahead;
+# "error" our own fault (the store, or a bug), logged loudly.
+TripStatus = Literal["ok", "not_modified", "unchanged", "failed", "gone", "backoff", "error"]
+HealthChange = Literal["broken", "recovered", "gone"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,14 +84,6 @@ class StoryKey:
 
 
 @dataclass(frozen=True, slots=True)
-class Story:
-    """A Match that dedup judged new for its destination."""
-
-    match: Match
-    key: StoryKey
-
-
-@dataclass(frozen=True, slots=True)
 class Alert:
     """A rendered message for one destination; ``key`` makes its delivery idempotent."""
 
@@ -136,6 +136,66 @@ class FeedState:
     next_poll: datetime | None = None
     gone: bool = False
     polled_before: bool = False
+    failing_since: datetime | None = None
+    reported_broken: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FeedForUpdate:
+    """What one trip reads of its feed, in one read before the fetch: the feed's state and
+    the ids of the items already seen in it (kept for ``items.retention``)."""
+
+    state: FeedState
+    seen: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A message to one operator (``telegram.admins``), queued in the outbox like an alert;
+    ``key`` makes it once-only, across restarts too."""
+
+    key: str
+    chat: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class WindowEntry:
+    """A story the trip alerts to ``chat``: the window takes it once the store committed it."""
+
+    chat: str
+    key: StoryKey
+    alert_key: str
+    at: float
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedUpdateIntent:
+    """Everything one trip writes, in one store transaction, whatever the trip's outcome.
+
+    ``status`` says which feed columns change: a changed body ("ok") sets the validators, the
+    hash and the seen items; "not_modified" and "unchanged" only refresh the validators and
+    ``last_success``; "failed" and "gone" count the failure and set ``next_poll``. Health
+    (``failing_since``, ``reported_broken``) and the operators' notices are written with it."""
+
+    feed_url: str
+    status: TripStatus
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+    seen_ids: tuple[str, ...] = ()
+    alerts: tuple[tuple[Alert, StoryKey], ...] = ()
+    joins: tuple[ClusterJoin, ...] = ()
+    max_edits: int = 3
+    error: str | None = None
+    error_streak: int = 0
+    next_poll: datetime | None = None
+    failing_since: datetime | None = None
+    reported_broken: bool = False
+    notices: tuple[Notice, ...] = ()
+    window: tuple[WindowEntry, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +203,9 @@ class PollResult:
     """What one trip for one feed did, for logs and for ``--once`` accounting."""
 
     feed_url: str
-    status: str
+    status: TripStatus
     items: int = 0
     new_items: int = 0
     alerts: int = 0
     error: str | None = None
-    extra: dict[str, object] = field(default_factory=dict)
+    health: HealthChange | None = None

@@ -1,4 +1,4 @@
-"""When each feed is polled and when alerts are delivered; the only place that loops or sleeps.
+"""When each feed is polled and when alerts are delivered (APScheduler).
 
 ``run_once`` polls every feed once, then drains the outbox until it is empty or the deadline
 passes. ``serve`` runs APScheduler's AsyncIOScheduler (one scheduler for all work): one
@@ -23,11 +23,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[impo
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
 from alerts.config import Config, ConfigWatcher, FeedConfig
+from alerts.decide import Trip
 from alerts.delivery.courier import Courier, DeadlineReached
 from alerts.delivery.telegram import Destination
 from alerts.errors import ConfigError, InvalidTokenError, NotifyError, StoreError
 from alerts.logs import event
-from alerts.pipeline import Context, Fetched, after_poll, fetch_and_parse, poll_feed, record
+from alerts.pipeline import Context, fetch_and_parse, poll_feed, record
 from alerts.store import STARTED_KEY
 
 log = logging.getLogger("alerts.scheduler")
@@ -69,11 +70,9 @@ async def run_once(ctx: Context, destination: Destination, deadline: timedelta) 
     # ones are still being fetched and parsed.
     trips = [asyncio.create_task(fetch_and_parse(ctx, f)) for f in ctx.config.feeds]
     results = []
-    for feed, trip in zip(ctx.config.feeds, trips, strict=True):
+    for trip in trips:
         step = await trip
-        results.append(
-            after_poll(ctx, feed, record(ctx, step) if isinstance(step, Fetched) else step)
-        )
+        results.append(record(ctx, step) if isinstance(step, Trip) else step)
     failed = [r for r in results if r.status in ("failed", "error", "gone")]
     event(
         log,
@@ -233,14 +232,11 @@ class Service:
     async def _poll(self, feed: FeedConfig) -> None:
         if self.stop.is_set():
             return
-        state = self.ctx.store.feed_state(feed.url)
-        if state.next_poll and state.next_poll > datetime.now(UTC):
-            return  # in backoff after failures
         task = asyncio.current_task()
         if task is not None:
             self._polls.add(task)
         try:
-            result = await poll_feed(self.ctx, feed)
+            result = await poll_feed(self.ctx, feed, backoff=True)
         finally:
             if task is not None:
                 self._polls.discard(task)

@@ -39,9 +39,9 @@ from datetime import UTC, datetime
 from alerts.delivery.telegram import Destination
 from alerts.errors import InvalidTokenError, NotifyError, StoreError
 from alerts.logs import event
+from alerts.message.notices import refused_notices
 from alerts.message.render import with_sources
 from alerts.models import OutboxEntry
-from alerts.notices import alert_refused
 from alerts.store import NOTICE_RULE, PAUSED_KEY, Store
 
 log = logging.getLogger("alerts.delivery.courier")
@@ -151,7 +151,8 @@ class Courier:
                 error=e.reason,
             )
             if alert.rule != NOTICE_RULE:  # a refused notice is not worth another notice
-                alert_refused(self.store, self.admins, alert.chat, e.reason, datetime.now(UTC))
+                for notice in refused_notices(self.admins, alert.chat, e.reason):
+                    self.store.queue_notice(notice, datetime.now(UTC))
             return
         if result is _STOPPED:
             return

@@ -1,0 +1,53 @@
+"""The one composition root: opens what a run needs, in order, and closes it in reverse.
+
+``run``, ``run --once``, ``run --dry-run``, ``demo`` and the tests all assemble the bot here:
+the store (locked against a second bot on the same state where asked), the parse processes
+(booted at once, so their imports overlap the first fetches), the HTTP client with the
+``polling.*`` limits, then the trip Context (rules compiled, the story window loaded).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from alerts.config import Config
+from alerts.feeds.fetch import Fetcher, FetchLimits
+from alerts.feeds.parse_pool import ParsePool
+from alerts.pipeline import Context
+from alerts.store import Store
+
+
+def fetch_limits(config: Config) -> FetchLimits:
+    """The HTTP client's limits from ``polling.*``."""
+    polling = config.polling
+    return FetchLimits(
+        timeout=polling.timeout.total_seconds(),
+        max_bytes=polling.max_bytes,
+        max_redirects=polling.max_redirects,
+        concurrency=polling.concurrency,
+    )
+
+
+@asynccontextmanager
+async def open_bot(
+    config: Config,
+    *,
+    lock: bool = False,
+    store: Store | None = None,
+    parser: ParsePool | None = None,
+) -> AsyncIterator[Context]:
+    """The Context of one run, with everything it holds opened; closed on exit.
+
+    A ``store`` or ``parser`` given by the caller is used and left open (tests keep one
+    store across trips and one parse pool across tests); otherwise each is opened here."""
+    async with AsyncExitStack() as stack:
+        if store is None:
+            store = Store(config.state, lock=lock)
+            stack.callback(store.close)
+        if parser is None:
+            parser = ParsePool()
+            stack.callback(parser.close)
+            parser.start()
+        fetcher = await stack.enter_async_context(Fetcher(fetch_limits(config)))
+        yield Context.open(config, store, fetcher, parser)

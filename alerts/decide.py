@@ -1,0 +1,273 @@
+"""One trip's decisions, pure: from what was read and fetched to the one intent the store writes.
+
+Like lemon24/reader's ``Decider``, nothing here touches the store, the network or the clock
+(``now`` is given); the window of alerted stories is read, never changed (the pipeline adds
+the entries the store committed). The policies decided here:
+
+- **New items.** An item may alert when its id was never seen in its feed, it was published
+  less than ``items.max_age`` ago, and it is not a first sight: the first poll of a feed records
+  its items without alerting (``backfill: N`` alerts the newest N), so adding a feed never
+  floods the channel. New items go oldest first.
+- **Stories.** Rules first, then dedup per destination: an item that retells a story already
+  alerted to a chat, or alerted earlier in this same trip, is not alerted there again; if it
+  comes from another source it joins that story's cluster (also when no rule of that chat
+  fires on it), and the sent message is edited to list the source (``dedup.max_edits``).
+- **Backoff.** After the n-th failure in a row a feed waits ``interval * 2**(n-1)``, capped at
+  ``polling.backoff_max``, or the server's Retry-After when longer (at most a day); it is never
+  given up, except on 410 Gone, which stops its polling.
+- **Health.** A feed failing for ``polling.broken_after`` is reported to the admins once, and
+  once more when it works again; a 410 is reported at once (``message.notices``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from alerts.config import Config, FeedConfig
+from alerts.dedup.similarity import story_key
+from alerts.dedup.window import Entry, StoryWindow
+from alerts.errors import FeedGone, FetchError, ParseError
+from alerts.message.notices import health_notices
+from alerts.message.render import MessageStyle, render
+from alerts.message.summary import summarize
+from alerts.models import (
+    Alert,
+    ClusterJoin,
+    FeedForUpdate,
+    FeedItem,
+    FeedState,
+    FeedUpdateIntent,
+    FetchedFeed,
+    HealthChange,
+    Match,
+    Notice,
+    StoryKey,
+    TripStatus,
+    WindowEntry,
+)
+from alerts.rules import RuleSet
+
+MAX_RETRY_AFTER = 86400.0  # seconds: a Retry-After beyond a day is taken as a day
+_MAX_DOUBLINGS = 32  # 2**32 intervals is past any backoff_max; a larger power overflows timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """What a trip's decisions depend on besides the trip: the settings, the compiled rules,
+    and the window of stories already alerted (read only)."""
+
+    config: Config
+    rules: RuleSet
+    window: StoryWindow
+
+    def interval(self, feed: FeedConfig) -> timedelta:
+        """How often this feed is polled."""
+        return feed.interval or self.config.polling.interval
+
+
+@dataclass(frozen=True, slots=True)
+class Suppressed:
+    """A matched item not alerted to ``chat`` because it retells ``original`` (for the log)."""
+
+    item_id: str
+    chat: str
+    reason: str
+    score: float
+    original: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A trip's intent, and what the log should say about it."""
+
+    intent: FeedUpdateIntent
+    items: int = 0
+    new_items: int = 0
+    suppressed: tuple[Suppressed, ...] = ()
+    health: HealthChange | None = None
+
+
+def backoff(
+    interval: timedelta, cap: timedelta, streak: int, retry_after: float | None
+) -> timedelta:
+    """Wait after the ``streak``-th consecutive failure: interval doubling, capped."""
+    doublings = min(max(0, streak - 1), _MAX_DOUBLINGS)
+    wait = min(interval * (1 << doublings), cap)
+    if retry_after:
+        wait = max(wait, timedelta(seconds=min(retry_after, MAX_RETRY_AFTER)))
+    return wait
+
+
+def select_new(
+    items: Sequence[FeedItem], read: FeedForUpdate, backfill: int, max_age: timedelta, now: datetime
+) -> list[FeedItem]:
+    """Items that may alert, oldest first: unseen, young enough, and not a first sight."""
+    unique = {i.item_id: i for i in reversed(items) if i.item_id not in read.seen}
+    fresh = list(unique.values())  # feeds list newest first: reversed is oldest first
+    fresh.sort(key=lambda i: i.published or datetime.min.replace(tzinfo=UTC))
+    if not read.state.polled_before:
+        fresh = fresh[len(fresh) - backfill :] if backfill else []
+    if max_age > timedelta(0):
+        fresh = [i for i in fresh if i.published is None or now - i.published <= max_age]
+    return fresh
+
+
+def health(
+    state: FeedState, ok: bool, now: datetime, broken_after: timedelta
+) -> tuple[HealthChange | None, datetime | None, bool]:
+    """The change of a feed's health after a trip, with its new ``failing_since`` and
+    ``reported_broken``; ``state`` is the feed as read before the trip."""
+    if ok:
+        return ("recovered" if state.reported_broken else None), None, False
+    since = state.failing_since or now
+    if state.reported_broken or now - since < broken_after:
+        return None, since, state.reported_broken
+    return "broken", since, True
+
+
+def unchanged(policy: Policy, feed: FeedConfig, read: FeedForUpdate,
+              fetched: FetchedFeed | None, now: datetime) -> Decision:  # fmt: skip
+    """A 304 (``fetched`` None) or the same body as last time."""
+    status: TripStatus = "not_modified" if fetched is None else "unchanged"
+    change, notices = _recovery(policy, feed, read.state, now)
+    intent = FeedUpdateIntent(
+        feed.url, status,
+        etag=fetched.etag if fetched else None,
+        last_modified=fetched.last_modified if fetched else None,
+        notices=notices,
+    )  # fmt: skip
+    return Decision(intent, health=change)
+
+
+def failed(policy: Policy, feed: FeedConfig, read: FeedForUpdate,
+           error: FetchError | ParseError, now: datetime) -> Decision:  # fmt: skip
+    """A fetch or parse error: one more failure, a backoff, maybe a notice."""
+    gone = isinstance(error, FeedGone)
+    retry_after = error.retry_after if isinstance(error, FetchError) else None
+    streak = read.state.error_streak + 1
+    polling = policy.config.polling
+    wait = backoff(policy.interval(feed), polling.backoff_max, streak, retry_after)
+    change, since, reported = health(read.state, False, now, polling.broken_after)
+    after = FeedState(feed.url, error_streak=streak, last_error=error.reason)
+    if gone:  # reported at once, and only once: its polling stops
+        change, reported = "gone", read.state.reported_broken
+    notices = () if change is None else health_notices(
+        policy.config.telegram.admins, change, feed.url, feed.display_name, after,
+        polling.broken_after, now)  # fmt: skip
+    intent = FeedUpdateIntent(
+        feed.url, "gone" if gone else "failed", error=error.reason, error_streak=streak,
+        next_poll=None if gone else now + wait, failing_since=since, reported_broken=reported,
+        notices=notices,
+    )  # fmt: skip
+    return Decision(intent, health=change)
+
+
+def changed(policy: Policy, feed: FeedConfig, read: FeedForUpdate, fetched: FetchedFeed,
+            digest: str, items: Sequence[FeedItem], fresh: Sequence[FeedItem],
+            now: datetime) -> Decision:  # fmt: skip
+    """A new body: record every item as seen; ``fresh`` (from :func:`select_new`) may alert."""
+    stories = _Stories(policy, feed, now)
+    for item in fresh:
+        stories.add(item)
+    change, notices = _recovery(policy, feed, read.state, now)
+    intent = FeedUpdateIntent(
+        feed.url, "ok", etag=fetched.etag, last_modified=fetched.last_modified,
+        content_hash=digest, seen_ids=tuple(dict.fromkeys(i.item_id for i in items)),
+        alerts=tuple(stories.alerts), joins=tuple(stories.joins),
+        max_edits=policy.config.dedup.max_edits, window=tuple(stories.entries), notices=notices,
+    )  # fmt: skip
+    return Decision(intent, len(items), len(fresh), tuple(stories.suppressed), change)
+
+
+def _recovery(
+    policy: Policy, feed: FeedConfig, state: FeedState, now: datetime
+) -> tuple[HealthChange | None, tuple[Notice, ...]]:
+    """A trip that worked: a feed reported broken is back."""
+    change, _, _ = health(state, True, now, policy.config.polling.broken_after)
+    if change is None:
+        return None, ()
+    return change, health_notices(policy.config.telegram.admins, change, feed.url,
+                                  feed.display_name, state, policy.config.polling.broken_after,
+                                  now)  # fmt: skip
+
+
+class _Stories:
+    """The alerts, cluster joins and window entries of one trip's new items, in order."""
+
+    def __init__(self, policy: Policy, feed: FeedConfig, now: datetime) -> None:
+        self.policy, self.feed, self.now = policy, feed, now
+        self.labels = frozenset([feed.display_name, *feed.tags])
+        self.style = MessageStyle(policy.config.message.timezone,
+                                  policy.config.telegram.link_preview)  # fmt: skip
+        # This trip's own alerts, so that two tellings in one body alert once.
+        self.trip = StoryWindow(policy.window.threshold)
+        self.alerts: list[tuple[Alert, StoryKey]] = []
+        self.joins: list[ClusterJoin] = []
+        self.entries: list[WindowEntry] = []
+        self.suppressed: list[Suppressed] = []
+
+    def add(self, item: FeedItem) -> None:
+        """Rules, then dedup per destination, then render."""
+        key = story_key(item.title, item.link, self.feed.url, item.item_id)
+        matched: set[str] = set()
+        for match in self.policy.rules.match(item, self.labels):
+            matched.add(match.chat)
+            if not self._retold(item, key, match.chat, alerted=True):
+                self._alert(match, key)
+        # A retelling that reaches no rule still joins the cluster of an alerted story.
+        chats = set(self.policy.window.chats()) | set(self.trip.chats())
+        for chat in sorted(chats - matched):
+            self._retold(item, key, chat, alerted=False)
+
+    def _retold(self, item: FeedItem, key: StoryKey, chat: str, *, alerted: bool) -> bool:
+        found = self.policy.window.find(chat, key) or self.trip.find(chat, key)
+        if found is None:
+            return False
+        entry, verdict = found
+        if alerted:
+            self.suppressed.append(Suppressed(item.item_id, chat, verdict.reason,
+                                              verdict.score, entry.key.title))  # fmt: skip
+        source = self.feed.display_name
+        if entry.source != source:
+            self.joins.append(ClusterJoin(entry.alert_key, source, self.feed.url, item.item_id))
+        return True
+
+    def _alert(self, match: Match, key: StoryKey) -> None:
+        hits = (h for r in match.rules for h in r.hits)
+        terms = tuple(h.matched for h in hits if not h.matched.startswith("/"))
+        item, source = match.item, self.feed.display_name
+        limit = self.policy.config.message.summary_chars
+        alert = render(match, summarize(item.title, item.content_html, limit, terms), source,
+                       self.style)  # fmt: skip
+        self.alerts.append((alert, key))
+        at = self.now.timestamp()
+        self.trip.add(match.chat, Entry(key, alert.key, at, source))
+        self.entries.append(WindowEntry(match.chat, key, alert.key, at, source))
+
+
+@dataclass(frozen=True, slots=True)
+class Trip:
+    """One trip after its read and its I/O, before anything is decided: a 304 (``fetched``
+    None), the same body as last time (``digest`` equal to the stored hash), a failure
+    (``error``), or a new body with its items and those that may alert (``fresh``)."""
+
+    feed: FeedConfig
+    read: FeedForUpdate
+    now: datetime
+    fetched: FetchedFeed | None = None
+    digest: str = ""
+    items: tuple[FeedItem, ...] = ()
+    fresh: tuple[FeedItem, ...] = ()
+    error: FetchError | ParseError | None = None
+
+
+def decide(policy: Policy, trip: Trip) -> Decision:
+    """The one intent of a trip, whatever its outcome."""
+    if trip.error is not None:
+        return failed(policy, trip.feed, trip.read, trip.error, trip.now)
+    if trip.fetched is None or trip.digest == trip.read.state.content_hash:
+        return unchanged(policy, trip.feed, trip.read, trip.fetched, trip.now)
+    return changed(policy, trip.feed, trip.read, trip.fetched, trip.digest, trip.items,
+                   trip.fresh, trip.now)  # fmt: skip
