@@ -1,4 +1,4 @@
-"""Tests of alerts/config.py: durations, validation with key paths and lines, token, schema, CLI."""
+"""Tests of alerts/config/: durations, validation with key paths and lines, token, schema, CLI."""
 
 from __future__ import annotations
 

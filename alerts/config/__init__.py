@@ -1,0 +1,63 @@
+"""The config file: declared once, typed, validated at start-up with key paths and line numbers.
+
+PyYAML and pydantic are imported only inside this package. Its modules, in the order a config
+goes through them:
+
+- ``durations``: ``90s``, ``5m``, ``48h`` parsed and spelled back;
+- ``model``: the typed pydantic model, every key with its default and its own check;
+- ``references``: checks across keys (unique URLs and names, rules naming known feeds);
+- ``load``: YAML read with the line of every key, problems located, the bot token;
+- ``watch``: the ConfigWatcher that reloads an edited file;
+- ``schema``: the key listing of ``check --schema``.
+
+Callers import from here (``from alerts.config import Config, loads``).
+"""
+
+from __future__ import annotations
+
+from alerts.config.durations import format_duration, parse_duration
+from alerts.config.load import check_runnable, load, loads, read_token, runnable_problems
+from alerts.config.model import (
+    Chat,
+    Config,
+    DedupConfig,
+    Duration,
+    FeedConfig,
+    HttpUrl,
+    ItemsConfig,
+    MessageConfig,
+    PollingConfig,
+    RuleConfig,
+    Section,
+    TelegramConfig,
+    Term,
+)
+from alerts.config.schema import schema_lines
+from alerts.config.watch import ConfigWatcher
+from alerts.errors import ConfigError
+
+__all__ = [
+    "Chat",
+    "Config",
+    "ConfigError",
+    "ConfigWatcher",
+    "DedupConfig",
+    "Duration",
+    "FeedConfig",
+    "HttpUrl",
+    "ItemsConfig",
+    "MessageConfig",
+    "PollingConfig",
+    "RuleConfig",
+    "Section",
+    "TelegramConfig",
+    "Term",
+    "check_runnable",
+    "format_duration",
+    "load",
+    "loads",
+    "parse_duration",
+    "read_token",
+    "runnable_problems",
+    "schema_lines",
+]

@@ -1,0 +1,188 @@
+"""The typed config model: every section, key, default and per-key check, declared once.
+
+Every key has a default except the ones a user must choose (feed URLs, rule terms). Unknown keys
+are errors (``extra="forbid"``), so a typo never silently disables a setting. Checks that span
+keys (duplicate URLs, rules naming unknown feeds) live in ``references``, on the raw data.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from alerts.config.durations import parse_duration
+from alerts.text.normalize import normalize
+from alerts.text.regex import compile_regex, is_regex_term
+
+_CHANNEL = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
+
+
+def _http_url(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("not an http(s) URL")
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("not an http(s) URL")
+    return value.strip()
+
+
+def _chat(value: object) -> str:
+    """A chat is ``@channelname`` or a numeric id (negative for groups and channels)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and (_CHANNEL.match(value) or re.fullmatch(r"-?\d+", value)):
+        return value
+    raise ValueError("not a chat: use @channelname or a numeric chat id")
+
+
+def _timezone(value: object) -> str:
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise ValueError(f"unknown time zone {value!r}") from e
+    return str(value)
+
+
+def _term(value: str) -> str:
+    if not normalize(value.rstrip().rstrip("*")):
+        raise ValueError("empty term")
+    reason = _regex_problem(value)
+    if reason is not None:
+        raise ValueError(reason)
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+Term = Annotated[str, AfterValidator(_term)]
+HttpUrl = Annotated[str, BeforeValidator(_http_url)]
+Chat = Annotated[str, BeforeValidator(_chat)]
+
+
+class Section(BaseModel):
+    """A config section: unknown keys rejected, values frozen once loaded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class TelegramConfig(Section):
+    chat: Chat | None = Field(None, description="default destination: @channel or numeric id")
+    admins: list[int] = Field(default_factory=list, description="user ids allowed bot commands")
+    api_url: HttpUrl | None = Field(
+        None, description="a self-hosted Bot API server, passed to PTB as base_url"
+    )
+    link_preview: bool = Field(False, description="let Telegram show a preview of the link")
+
+
+class PollingConfig(Section):
+    interval: Duration = Field(timedelta(minutes=5), description="time between polls of a feed")
+    jitter: Duration = Field(timedelta(seconds=30), description="random delay added to each poll")
+    timeout: Duration = Field(timedelta(seconds=20), description="total time limit of one fetch")
+    max_bytes: int = Field(10_000_000, gt=0, description="largest feed body read, in bytes")
+    max_redirects: int = Field(5, ge=0, description="redirects followed before giving up")
+    concurrency: int = Field(20, gt=0, description="feeds fetched at the same time")
+    backoff_max: Duration = Field(
+        timedelta(hours=6), description="longest wait before retrying a failing feed"
+    )
+    broken_after: Duration = Field(
+        timedelta(hours=6), description="tell the admins when a feed has failed this long"
+    )
+
+
+class ItemsConfig(Section):
+    max_age: Duration = Field(
+        timedelta(days=7), description="older items are never alerted (0s: no limit)"
+    )
+    retention: Duration = Field(
+        timedelta(days=30), description="seen items and sent alerts are forgotten after this"
+    )
+
+
+class DedupConfig(Section):
+    window: Duration = Field(timedelta(hours=48), description="how long a story is remembered")
+    threshold: float = Field(
+        88.0, ge=0, le=100, description="similarity (0-100) at which two titles are one story"
+    )
+    max_edits: int = Field(
+        3, ge=0, description="edits of a sent alert to list other sources (0: never edit)"
+    )
+
+
+class MessageConfig(Section):
+    summary_chars: int = Field(280, ge=40, le=3000, description="longest summary, in characters")
+    timezone: Annotated[str, BeforeValidator(_timezone)] = Field(
+        "UTC", description="IANA time zone of the publication time shown"
+    )
+
+
+class FeedConfig(Section):
+    url: HttpUrl = Field(description="feed address (RSS, Atom or RDF)")
+    name: str | None = Field(None, description="shown as the source; default: the host name")
+    interval: Duration | None = Field(None, description="overrides polling.interval")
+    tags: list[str] = Field(default_factory=list, description="names rules can refer to")
+    backfill: int = Field(0, ge=0, description="on first poll, alert the newest N items")
+    fetch_article: bool = Field(
+        False, description="fetch the article page of items that are only a title or a stub"
+    )
+
+    @property
+    def display_name(self) -> str:
+        """The source name shown in alerts."""
+        return self.name or (urlsplit(self.url).hostname or self.url)
+
+
+class RuleConfig(Section):
+    name: str = Field(description="shown in the alert as the reason")
+    all: list[Term] = Field(default_factory=list, description="every term must match")
+    any: list[Term] = Field(default_factory=list, description="at least one term must match")
+    none: list[Term] = Field(default_factory=list, description="no term may match")
+    feeds: list[str] = Field(default_factory=list, description="limit to these feed names/tags")
+    fields: list[Literal["title", "content"]] = Field(
+        default_factory=lambda: ["title", "content"],  # type: ignore[arg-type]
+        description="where terms are looked for",
+    )
+    chat: Chat | None = Field(None, description="overrides telegram.chat")
+    silent: bool = Field(False, description="send without a notification sound")
+
+    @model_validator(mode="after")
+    def _has_terms(self) -> RuleConfig:
+        if not self.all and not self.any:
+            raise ValueError("a rule needs `all` or `any` terms")
+        return self
+
+
+class Config(Section):
+    telegram: TelegramConfig = Field(default_factory=TelegramConfig)
+    state: str = Field("alerts.db", description="SQLite file, relative to the config file")
+    polling: PollingConfig = Field(default_factory=PollingConfig)
+    items: ItemsConfig = Field(default_factory=ItemsConfig)
+    dedup: DedupConfig = Field(default_factory=DedupConfig)
+    message: MessageConfig = Field(default_factory=MessageConfig)
+    feeds: list[FeedConfig] = Field(default_factory=list)
+    entities: dict[str, list[Term]] = Field(
+        default_factory=dict, description="a name and its aliases"
+    )
+    rules: list[RuleConfig] = Field(default_factory=list)
+
+    def feed(self, url: str) -> FeedConfig | None:
+        """The feed with this URL, if configured."""
+        return next((f for f in self.feeds if f.url == url), None)
+
+    def chat_of(self, rule: RuleConfig) -> str | None:
+        """Where a rule's alerts go."""
+        return rule.chat or self.telegram.chat
+
+
+def _regex_problem(term: str) -> str | None:
+    """Why a ``/.../`` term is not a valid RE2 regular expression, or None."""
+    if not is_regex_term(term):
+        return None
+    try:
+        compile_regex(term.strip()[1:-1])
+    except ValueError as e:
+        return str(e)
+    return None
