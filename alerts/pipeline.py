@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from alerts.config import Config, FeedConfig
-from alerts.dedup.similarity import story_key
+from alerts.dedup.keys import story_key
 from alerts.dedup.window import Entry, StoryWindow
 from alerts.errors import AlertsError, FeedGone, FetchError, ParseError
 from alerts.feeds.article import MAX_ARTICLES_PER_POLL, fetch_article, is_stub
