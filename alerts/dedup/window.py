@@ -8,8 +8,8 @@ shares most content words with its original (the threshold demands it), so it sh
 one of the query's rarest words; a story that shares none is never compared, which is what
 makes a window of 100,000 stories cheap (``bench/bench_dedup.py``).
 
-The window lives in memory, is loaded from the store at start (so it survives restarts), and
-forgets stories older than ``dedup.window``.
+The window lives in memory, is loaded from the store at start (so it survives restarts), takes
+the stories the store has committed, and forgets stories older than ``dedup.window``.
 """
 
 from __future__ import annotations
@@ -67,8 +67,8 @@ class StoryWindow:
         """Chats with stories in the window."""
         return list(self._chats)
 
-    def add(self, chat: str, entry: Entry) -> int:
-        """Remember an alerted story; returns its handle (for :meth:`discard`)."""
+    def add(self, chat: str, entry: Entry) -> None:
+        """Remember an alerted story (one the store has committed)."""
         window = self._chats.setdefault(chat, _ChatWindow())
         story_id = self._next_id
         self._next_id += 1
@@ -80,13 +80,6 @@ class StoryWindow:
             window.guids[guid] = story_id
         for word in set(title_words(entry.key.title)):
             window.words.setdefault(word, []).append(story_id)
-        return story_id
-
-    def discard(self, chat: str, handle: int) -> None:
-        """Forget one story (its write to the store failed)."""
-        window = self._chats.get(chat)
-        if window is not None and window.entries.pop(handle, None) is not None:
-            window.stale += 1
 
     def expire(self, before: float) -> int:
         """Forget stories alerted before ``before``; returns how many."""
