@@ -244,7 +244,7 @@ def _operate(args: argparse.Namespace) -> int:
 
 
 def _similar(args: argparse.Namespace) -> int:
-    from alerts.dedup.window import judge_pair
+    from alerts.dedup.pair import judge_pair
 
     threshold = (config_mod.load(args.config) if args.config else Config()).dedup.threshold
     if args.jsonl:
@@ -264,7 +264,7 @@ def _similar(args: argparse.Namespace) -> int:
 
 
 def _similar_record(line: str, number: int, threshold: float) -> dict[str, object]:
-    from alerts.dedup.window import judge_pair
+    from alerts.dedup.pair import judge_pair
 
     try:
         pair = json.loads(line)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from alerts.config import Config, FeedConfig
-from alerts.dedup.similarity import story_key
+from alerts.dedup.keys import story_key
 from alerts.dedup.window import Entry, StoryWindow
 from alerts.errors import FeedGone, FetchError, ParseError
 from alerts.message.notices import health_notices

@@ -25,8 +25,8 @@ from rapidfuzz.utils import default_process
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from alerts.dedup.similarity import comparable_title
 from alerts.dedup.window import Entry, StoryWindow
+from alerts.dedup.words import comparable_title
 from alerts.models import StoryKey
 
 STREAM = ROOT.parent / "shared" / "data" / "streams" / "uci-news-aggregator-2014-03-slice.tsv"

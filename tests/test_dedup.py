@@ -1,24 +1,25 @@
-"""Tests of alerts/dedup/similarity.py: link and title normalisation, guards, verdicts."""
+"""Tests of the dedup policy (alerts/dedup/): link and title normalisation, guards, verdicts."""
 
 from __future__ import annotations
 
 import csv
+import importlib.util
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from alerts.dedup.similarity import (
+from alerts.dedup.keys import story_key
+from alerts.dedup.links import normalize_link
+from alerts.dedup.scoring import (
     DEFAULT_THRESHOLD,
-    Verdict,
-    comparable_title,
+    DuplicateVerdict,
     explain_similarity,
     find_duplicate,
-    normalize_link,
-    plain_similarities,
     similarity,
-    story_key,
 )
+from alerts.dedup.words import comparable_title
 
 ROOT = Path(__file__).resolve().parent.parent
 STSB = ROOT.parent / "shared" / "data" / "dedup" / "stsb-headlines-train.tsv"
@@ -491,8 +492,20 @@ def test_similarity_is_symmetric_on_the_examples() -> None:
             assert similarity(a, b) == similarity(b, a)
 
 
+def bench_baselines() -> Callable[[str, str], dict[str, float]]:
+    """``plain_similarities`` from bench/dedup_quality.py (benchmark code, not the bot's)."""
+    spec = importlib.util.spec_from_file_location(
+        "dedup_quality", ROOT / "bench" / "dedup_quality.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    plain: Callable[[str, str], dict[str, float]] = module.plain_similarities
+    return plain
+
+
 def test_plain_similarities_are_the_baselines() -> None:
-    scores = plain_similarities("Business Highlights", "Business Highlights: Apple shares fall")
+    scores = bench_baselines()("Business Highlights", "Business Highlights: Apple shares fall")
     assert scores["token_set_ratio"] == 100.0  # why the short-title guard exists
     assert set(scores) == {"token_set_ratio", "token_sort_ratio", "ratio"}
 
@@ -505,7 +518,7 @@ def test_find_duplicate_picks_the_most_similar_title_and_the_first_of_equals() -
         story_key("KIM JONG-UN SHAKES HANDS WITH PUTIN!", "https://a.example/4"),
     ]
     verdict = find_duplicate(story_key("Kim Jong-un shakes hands with Putin", ""), window)
-    assert verdict == Verdict(2, 100.0, "similar title")
+    assert verdict == DuplicateVerdict(2, 100.0, "similar title")
 
 
 def test_find_duplicate_agrees_with_judging_every_candidate() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from alerts.dedup.window import judge_pair
+from alerts.dedup.pair import judge_pair
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from alerts import config as config_mod
-from alerts.dedup.similarity import comparable_title, normalize_link
-from alerts.dedup.window import MAX_CANDIDATES, Entry, StoryWindow, identity_guid
+from alerts.dedup.keys import identity_guid
+from alerts.dedup.links import normalize_link
+from alerts.dedup.window import MAX_CANDIDATES, Entry, StoryWindow
+from alerts.dedup.words import comparable_title
 from alerts.feeds.fetch import Fetcher, FetchLimits
 from alerts.models import Alert, StoryKey
 from alerts.pipeline import Context
@@ -81,13 +83,18 @@ def test_windows_are_per_chat() -> None:
     assert window_with(ORIGINAL).find("@other", ORIGINAL) is None
 
 
-def test_expire_and_discard_forget_stories() -> None:
+def test_expire_forgets_stories() -> None:
     window = window_with(ORIGINAL, key("Parliament passes budget"))
     assert window.expire(1000.5) == 1
     assert window.find(CHAT, ORIGINAL) is None
-    handle = window.add(CHAT, Entry(ORIGINAL, "again", 2000.0))
-    window.discard(CHAT, handle)
-    assert window.find(CHAT, ORIGINAL) is None
+    assert len(window) == 1
+    window.add(CHAT, Entry(ORIGINAL, "again", 2000.0))  # the indexes point at the new one
+    found = window.find(CHAT, ORIGINAL)
+    assert found is not None
+    assert found[0].alert_key == "again"
+    assert window.expire(1002.0) == 1  # forgotten ones now outnumber the live: rebuilt
+    assert window.find(CHAT, key("Parliament passes budget")) is None
+    assert window.find(CHAT, ORIGINAL) is not None
     assert len(window) == 1
 
 
@@ -97,8 +104,8 @@ def test_candidates_are_bounded_in_a_crowded_window() -> None:
         window.add(CHAT, Entry(key(f"Earthquake report number {n} for region {n % 7}"), str(n), n))
     from alerts.dedup import window as window_mod
 
-    handles = window_mod._candidates(window._chats[CHAT], comparable_title("Earthquake report"))
-    assert len(handles) <= MAX_CANDIDATES
+    ids = window_mod._candidates(window._chats[CHAT], comparable_title("Earthquake report"))
+    assert len(ids) <= MAX_CANDIDATES
 
 
 def test_the_window_survives_a_restart(tmp_path: Path) -> None:

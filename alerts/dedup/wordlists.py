@@ -1,7 +1,7 @@
-"""The word lists of the dedup policy (``similarity``): general-purpose English and geography.
+"""The word lists of the dedup policy: general-purpose English and geography.
 
 None of them is taken from the labelled pairs the policy was measured on; see the policy in
-``alerts/dedup/similarity.py``. Pure data, no logic.
+``alerts/dedup/__init__.py``. Pure data, no logic (``lexicon`` reads them into tables).
 """
 
 from __future__ import annotations
