@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 
 from alerts.config import Config, FeedConfig
 from alerts.dedup.keys import story_key
+from alerts.dedup.scoring import DuplicateVerdict
 from alerts.dedup.window import Entry, StoryWindow
 from alerts.errors import FeedGone, FetchError, ParseError
 from alerts.message.notices import health_notices
@@ -222,7 +223,7 @@ class _Stories:
             self._retold(item, key, chat, alerted=False)
 
     def _retold(self, item: FeedItem, key: StoryKey, chat: str, *, alerted: bool) -> bool:
-        found = self.policy.window.find(chat, key) or self.trip.find(chat, key)
+        found = _closer(self.policy.window.find(chat, key), self.trip.find(chat, key))
         if found is None:
             return False
         entry, verdict = found
@@ -271,3 +272,15 @@ def decide(policy: Policy, trip: Trip) -> Decision:
         return unchanged(policy, trip.feed, trip.read, trip.fetched, trip.now)
     return changed(policy, trip.feed, trip.read, trip.fetched, trip.digest, trip.items,
                    trip.fresh, trip.now)  # fmt: skip
+
+
+Found = tuple[Entry, DuplicateVerdict] | None
+
+
+def _closer(earlier: Found, this_trip: Found) -> Found:
+    """Of the story found among those alerted before and the one in this trip, the closer:
+    an exact identity first, then the higher score (one window would have chosen so)."""
+    if earlier is None or this_trip is None:
+        return earlier or this_trip
+    rank = [(f[1].reason != "similar title", f[1].score) for f in (earlier, this_trip)]
+    return this_trip if rank[1] > rank[0] else earlier
