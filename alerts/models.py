@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Literal
 
 # What a trip did (``PollResult.status``): "ok" a changed body was recorded; "not_modified" a
@@ -108,6 +109,14 @@ class ClusterJoin:
     item_id: str
 
 
+class DeliveryStatus(StrEnum):
+    """Where an outbox entry stands; each value is the text the store keeps."""
+
+    PENDING = "pending"  # waiting for delivery (or for its retry)
+    SENT = "sent"  # Telegram returned its message id
+    FAILED = "failed"  # refused for good, kept with its reason for an operator to re-drive
+
+
 @dataclass(frozen=True, slots=True)
 class OutboxEntry:
     """An alert as the store holds it, waiting for or done with delivery; ``sources`` are the
@@ -115,7 +124,7 @@ class OutboxEntry:
 
     id: int
     alert: Alert
-    status: str
+    status: DeliveryStatus
     attempts: int = 0
     last_error: str | None = None
     sources: tuple[str, ...] = ()

@@ -1,4 +1,4 @@
-"""Shared fixtures: a feed server and a fake Bot API on 127.0.0.1."""
+"""Shared fixtures: a feed server and a fake Bot API on 127.0.0.1, and a store on each backend."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import pytest
 # Specs: PTB 22 warns on RetryAfter durations unless this is set (shared/telegram-notes.md).
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
+from alerts.store import StoreType
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.feeds import FeedServer
+from tests.stores import BACKENDS, Backend
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -40,3 +42,18 @@ def telegram() -> Iterator[FakeBotAPI]:
     """A running fake Bot API server."""
     with FakeBotAPI() as api:
         yield api
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """An empty database on each store backend (tests/stores.py)."""
+    with BACKENDS[request.param](tmp_path) as made:
+        yield made
+
+
+@pytest.fixture
+def store(backend: Backend) -> Iterator[StoreType]:
+    """A store on each backend, closed after the test."""
+    opened = backend.open()
+    yield opened
+    opened.close()

@@ -1,6 +1,9 @@
 """Storage faults: a locked database, a full disk, a read-only directory. A clear error, no
 alert marked sent that was not sent, no pending alert lost, and recovery when the fault clears.
 
+The store itself, SQLite only (the fault is SQLite's write lock): every write method fails as a
+StoreError and changes nothing while another connection holds the lock, every read goes on.
+
 Tests and CI run as root, where chmod makes nothing read-only: the full disk is a small tmpfs
 mounted by the test, and the read-only case runs the bot as ``nobody`` with ``setpriv``.
 """
@@ -17,7 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from alerts.errors import StoreError
+from alerts.store import Store, connection
 from tests.fakes.feeds import FeedServer, rss
+from tests.stores import CALLS, WRITES, fill_store
 from tests.test_pipeline import Bot, item
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,3 +120,39 @@ def test_a_read_only_state_directory_is_a_clear_error(tmp_path: Path, feeds: Fee
     assert run.returncode == 1, run.stderr
     assert "state" in run.stderr and "cannot" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def dump(path: Path) -> list[str]:
+    """Every row and table of a state file, as SQL."""
+    db = sqlite3.connect(path)
+    try:
+        return list(db.iterdump())
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("method", sorted(CALLS))
+def test_a_locked_state_file_fails_each_write_cleanly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, method: str
+) -> None:
+    monkeypatch.setattr(connection, "BUSY_TIMEOUT_MS", 0)  # fail at once, not after 5 s
+    path = tmp_path / "state.db"
+    store = Store(path)
+    filled = fill_store(store)
+    before = dump(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+    try:
+        if method in WRITES:
+            with pytest.raises(StoreError, match="locked"):
+                CALLS[method](store, filled)
+        else:
+            CALLS[method](store, filled)  # WAL: a reader never waits for the writer
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert dump(path) == before
+    CALLS[method](store, filled)  # the lock is gone: the same call works
+    if method in WRITES:
+        assert dump(path) != before  # and writes what it failed to write
+    store.close()

@@ -1,102 +1,80 @@
-"""alerts/store.py on a real SQLite file."""
+"""The store's poll side and operators' side, on every backend, through the Protocol only.
+
+The delivery side is in test_store_delivery.py; what is about the SQLite file itself (its mode,
+WAL, the lock file, migrations of an old file, backup) is in test_store_sqlite.py.
+"""
 
 from __future__ import annotations
 
-import sqlite3
-import stat
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 
 from alerts.errors import StoreError
-from alerts.models import Alert, StoryKey
-from alerts.store import FAILED, PENDING, SCHEMA_VERSION, SENT, PollRecord, Store
+from alerts.models import Alert, FeedState, StoryKey
+from alerts.store import FAILED, NOTICE_RULE, PENDING, SENT, StoreType
+from tests.stores import CALLS, NOW, Backend, alert, fill_store, poll, protocol_methods
 
-NOW = datetime(2026, 6, 13, 12, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
 
-
-def alert(n: int, chat: str = "@c") -> tuple[Alert, StoryKey]:
-    return (
-        Alert(key=f"k{n}", chat=chat, rule="r", title=f"T{n}", link=f"L{n}", text=f"<b>T{n}</b>"),
-        StoryKey(f"t{n}", f"l{n}"),
-    )
+# ------------------------------------------------------------ feed state and seen items
 
 
-def poll(url: str, ids: list[str], alerts: list[tuple[Alert, StoryKey]]) -> PollRecord:
-    return PollRecord(url, '"e"', "lm", "hash", ids, alerts)
+def test_a_feed_never_polled_has_a_fresh_state(store: StoreType) -> None:
+    assert store.feed_state("u") == FeedState(url="u")
+    assert store.feed_states() == []
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "state.db")
+def test_feed_states_lists_every_known_feed_by_url(store: StoreType) -> None:
+    store.record_unchanged("b", NOW)
+    store.record_failure("a", "HTTP 500", None, now=NOW)
+    assert [s.url for s in store.feed_states()] == ["a", "b"]
+    assert store.feed_states() == [store.feed_state("a"), store.feed_state("b")]
 
 
-def test_new_file_is_private_and_versioned(tmp_path: Path) -> None:
-    path = tmp_path / "state.db"
-    Store(path).close()
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
-        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+def test_seen_answers_for_many_ids_at_once(store: StoreType) -> None:
+    store.record_poll(poll("u", [f"i{n}" for n in range(1200)], []), NOW)
+    asked = [f"i{n}" for n in range(1000, 1500)] * 2 + ["i0"]
+    assert store.seen("u", asked) == {f"i{n}" for n in range(1000, 1200)} | {"i0"}
+    assert store.seen("other", ["i0"]) == set()
+    assert store.seen("u", []) == set()
 
 
-def test_poll_writes_items_alerts_and_stories_together(store: Store) -> None:
+# ------------------------------------------------------------ what a poll writes
+
+
+def test_poll_writes_items_alerts_and_stories_together(store: StoreType) -> None:
     queued = store.record_poll(poll("u", ["a", "b"], [alert(1), alert(2)]), NOW)
     assert queued == 2
     assert store.seen("u", ["a", "b", "c"]) == {"a", "b"}
     assert [e.alert.key for e in store.pending("@c")] == ["k1", "k2"]
-    assert [k for _, k, *_ in store.recent_stories(NOW - timedelta(hours=1))] == [
+    assert [k for _, k, *_ in store.recent_stories(NOW - HOUR)] == [
         StoryKey("t1", "l1"),
         StoryKey("t2", "l2"),
     ]
     state = store.feed_state("u")
     assert (state.etag, state.last_modified, state.content_hash) == ('"e"', "lm", "hash")
     assert state.polled_before and state.error_streak == 0
+    assert state.last_success == NOW
 
 
-def test_same_alert_key_is_queued_once(store: Store) -> None:
+def test_same_alert_key_is_queued_once(store: StoreType) -> None:
     store.record_poll(poll("u", ["a"], [alert(1)]), NOW)
     assert store.record_poll(poll("u", ["a"], [alert(1)]), NOW) == 0
     assert len(store.pending()) == 1
+    assert len(list(store.recent_stories(NOW - HOUR))) == 1  # nor its story twice
 
 
-def test_a_failed_write_leaves_nothing_behind(store: Store) -> None:
+def test_a_failed_write_leaves_nothing_behind(store: StoreType) -> None:
     bad = Alert(key="k", chat="@c", rule="r", title=None, link="", text="x")  # type: ignore[arg-type]
     with pytest.raises(StoreError):
-        store.record_poll(poll("u", ["a"], [(bad, StoryKey("t", "l"))]), NOW)
+        store.record_poll(poll("u", ["a"], [alert(1), (bad, StoryKey("t", "l"))]), NOW)
     assert store.seen("u", ["a"]) == set()
     assert store.pending() == []
     assert not store.feed_state("u").polled_before
 
 
-def test_delivery_states(store: Store) -> None:
-    store.record_poll(poll("u", [], [alert(1), alert(2), alert(3)]), NOW)
-    first, second, third = store.pending()
-    store.mark_sent(first.id, 41, NOW)
-    store.mark_attempt(second.id, "timeout")
-    store.mark_failed(third.id, "Forbidden: bot was kicked")
-    assert store.counts() == {PENDING: 1, SENT: 1, FAILED: 1}
-    (left,) = store.pending()
-    assert (left.attempts, left.last_error) == (1, "timeout")
-    assert store.sent_messages() == [("@c", 41, "T1")]
-
-
-def test_pending_chats_in_order_of_oldest_alert(store: Store) -> None:
-    store.record_poll(poll("u", [], [alert(1, "@b"), alert(2, "@a"), alert(3, "@b")]), NOW)
-    assert store.pending_chats() == ["@b", "@a"]
-
-
-def test_migrated_chat_takes_its_alerts_and_window(store: Store) -> None:
-    store.record_poll(poll("u", [], [alert(1, "-1")]), NOW)
-    store.move_chat("-1", "-1001")
-    assert [e.alert.chat for e in store.pending()] == ["-1001"]
-    assert [(c, k) for c, k, *_ in store.recent_stories(NOW - timedelta(1))] == [
-        ("-1001", StoryKey("t1", "l1"))
-    ]
-
-
-def test_failures_count_and_success_resets(store: Store) -> None:
+def test_failures_count_and_success_resets(store: StoreType) -> None:
     assert store.record_failure("u", "HTTP 500", NOW + timedelta(minutes=5)) == 1
     assert store.record_failure("u", "HTTP 500", NOW + timedelta(minutes=10)) == 2
     state = store.feed_state("u")
@@ -105,56 +83,156 @@ def test_failures_count_and_success_resets(store: Store) -> None:
     store.record_unchanged("u", NOW)
     state = store.feed_state("u")
     assert (state.error_streak, state.next_poll, state.last_success) == (0, None, NOW)
+    assert state.last_error is None
 
 
-def test_prune_forgets_old_rows_but_keeps_pending(store: Store) -> None:
+def test_a_gone_feed_is_remembered_until_it_answers(store: StoreType) -> None:
+    store.record_failure("u", "HTTP 410", None, gone=True, now=NOW)
+    assert store.feed_state("u").gone
+    store.record_failure("u", "HTTP 500", None, now=NOW)
+    assert not store.feed_state("u").gone
+
+
+def test_unchanged_keeps_the_validators_it_is_not_given(store: StoreType) -> None:
+    store.record_unchanged("new", NOW)
+    assert store.feed_state("new").polled_before
+    store.record_poll(poll("u", [], []), NOW)
+    store.record_unchanged("u", NOW + HOUR)
+    state = store.feed_state("u")
+    assert (state.etag, state.last_modified, state.last_success) == ('"e"', "lm", NOW + HOUR)
+    store.record_unchanged("u", NOW, etag='"f"', last_modified="lm2")
+    state = store.feed_state("u")
+    assert (state.etag, state.last_modified, state.content_hash) == ('"f"', "lm2", "hash")
+
+
+# ------------------------------------------------------------ health and notices
+
+
+def test_a_broken_feed_is_reported_once_and_its_recovery_once(store: StoreType) -> None:
+    assert store.health_change("unknown", False, NOW, HOUR) is None
+    store.record_failure("u", "HTTP 500", None, now=NOW)
+    assert store.health_change("u", False, NOW + HOUR / 2, HOUR) is None  # not due yet
+    store.record_failure("u", "HTTP 500", None, now=NOW + HOUR / 2)  # the clock runs on
+    assert store.health_change("u", False, NOW + HOUR, HOUR) == "broken"
+    assert store.health_change("u", False, NOW + 2 * HOUR, HOUR) is None
+    store.record_unchanged("u", NOW + 3 * HOUR)
+    assert store.health_change("u", True, NOW + 3 * HOUR, HOUR) == "recovered"
+    assert store.health_change("u", True, NOW + 4 * HOUR, HOUR) is None
+
+
+def test_a_short_failure_is_forgotten_when_the_feed_works(store: StoreType) -> None:
+    store.record_failure("u", "HTTP 500", None, now=NOW)
+    assert store.health_change("u", True, NOW + HOUR / 2, HOUR) is None
+    store.record_failure("u", "HTTP 500", None, now=NOW + 2 * HOUR)  # a new clock
+    assert store.health_change("u", False, NOW + 2.5 * HOUR, HOUR) is None
+    assert store.health_change("u", False, NOW + 3 * HOUR, HOUR) == "broken"
+
+
+def test_a_notice_is_queued_once_and_is_not_an_alert(store: StoreType) -> None:
+    assert store.queue_notice("n1", "@admin", "Feed broken", "<b>u</b> fails", NOW)
+    assert not store.queue_notice("n1", "@admin", "Feed broken", "again", NOW)
+    (notice,) = store.pending()
+    assert (notice.alert.rule, notice.alert.source, notice.alert.link) == (NOTICE_RULE, "bot", "")
+    assert (notice.alert.chat, notice.alert.text, notice.status) == (
+        "@admin",
+        "<b>u</b> fails",
+        PENDING,
+    )
+    assert store.counts() == {PENDING: 0, SENT: 0, FAILED: 0}
+    assert list(store.recent_stories(NOW - HOUR)) == []
+
+
+# ------------------------------------------------------------ the window's stories
+
+
+def test_recent_stories_since_a_time_with_their_keys_and_sources(store: StoreType) -> None:
+    store.record_poll(poll("u", [], [alert(1)]), NOW - 3 * HOUR)
+    story = (alert(2, "@d", source="Wire")[0], StoryKey("t2", "l2", "u", "g2"))
+    store.record_poll(poll("u", [], [story]), NOW)
+    assert list(store.recent_stories(NOW - HOUR)) == [
+        ("@d", StoryKey("t2", "l2", "u", "g2"), "k2", NOW.timestamp(), "Wire")
+    ]
+    assert len(list(store.recent_stories(NOW - 4 * HOUR))) == 2
+
+
+# ------------------------------------------------------------ operators
+
+
+def test_failed_alerts_newest_first_and_redriven(store: StoreType) -> None:
+    store.record_poll(poll("u", [], [alert(1), alert(2), alert(3)]), NOW)
+    first, second, _ = store.pending()
+    store.mark_failed(first.id, "Forbidden: bot was kicked")
+    store.mark_failed(second.id, "Bad Request: chat not found")
+    assert [(e.alert.key, e.status, e.last_error) for e in store.failed()] == [
+        ("k2", FAILED, "Bad Request: chat not found"),
+        ("k1", FAILED, "Forbidden: bot was kicked"),
+    ]
+    assert [e.alert.key for e in store.failed(limit=1)] == ["k2"]
+    assert store.redrive() == 2
+    assert store.failed() == []
+    assert [(e.alert.key, e.last_error) for e in store.pending()] == [
+        ("k1", None), ("k2", None), ("k3", None),
+    ]  # fmt: skip
+    assert store.redrive() == 0
+
+
+def test_kept_values_are_set_replaced_and_cleared(store: StoreType) -> None:
+    assert store.get_meta("paused") is None
+    store.set_meta("paused", "2026-06-13")
+    store.set_meta("paused", "2026-06-14")
+    assert store.get_meta("paused") == "2026-06-14"
+    store.set_meta("paused", None)
+    store.set_meta("never-set", None)
+    assert store.get_meta("paused") is None
+
+
+def test_prune_forgets_old_rows_but_keeps_pending(store: StoreType) -> None:
     old = NOW - timedelta(days=40)
     store.record_poll(poll("u", ["old"], [alert(1), alert(2)]), old)
     sent, _ = store.pending()
     store.mark_sent(sent.id, 1, old)
     store.record_poll(poll("u", ["new"], []), NOW)
-    store.prune(NOW, retention=timedelta(days=30), window=timedelta(hours=48))
+    removed = store.prune(NOW, retention=timedelta(days=30), window=timedelta(hours=48))
+    assert removed == 4  # an item, a sent alert, two stories
     assert store.seen("u", ["old", "new"]) == {"new"}
     assert store.counts() == {PENDING: 1, SENT: 0, FAILED: 0}
     assert list(store.recent_stories(old - timedelta(1))) == []
+    assert store.recent_sends("@c", old - HOUR) == []  # the send log keeps an hour
 
 
-def test_items_still_in_the_feed_are_not_pruned(store: Store) -> None:
+def test_items_still_in_the_feed_are_not_pruned(store: StoreType) -> None:
     store.record_poll(poll("u", ["a"], []), NOW - timedelta(days=40))
     store.record_poll(poll("u", ["a"], []), NOW)  # still listed: seen again
     store.prune(NOW, retention=timedelta(days=30), window=timedelta(hours=48))
     assert store.seen("u", ["a"]) == {"a"}
 
 
-def test_state_survives_reopening(tmp_path: Path) -> None:
-    first = Store(tmp_path / "s.db")
+# ------------------------------------------------------------ life cycle and contract
+
+
+def test_state_survives_reopening(backend: Backend) -> None:
+    first = backend.open()
     first.record_poll(poll("u", ["a"], [alert(1)]), NOW)
     first.close()
-    again = Store(tmp_path / "s.db")
-    assert again.seen("u", ["a"]) == {"a"}
-    assert len(again.pending()) == 1
-
-
-def test_second_process_is_refused(tmp_path: Path) -> None:
-    holder = Store(tmp_path / "s.db", lock=True)
+    first.close()  # safe twice
+    again = backend.open()
     try:
-        with pytest.raises(StoreError, match="another bot process"):
-            Store(tmp_path / "s.db", lock=True)
+        assert again.seen("u", ["a"]) == {"a"}
+        assert len(again.pending()) == 1
     finally:
-        holder.close()
-    Store(tmp_path / "s.db", lock=True).close()  # free again once the first closed
+        again.close()
 
 
-def test_corrupt_file_is_a_clear_error(tmp_path: Path) -> None:
-    path = tmp_path / "s.db"
-    path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(StoreError, match="cannot open the state file"):
-        Store(path)
+def test_calls_cover_the_protocol() -> None:
+    assert set(CALLS) == protocol_methods() - {"close"}
 
 
-def test_backup_is_a_separate_copy(store: Store, tmp_path: Path) -> None:
-    store.record_poll(poll("u", ["a"], [alert(1)]), NOW)
-    store.backup_to(tmp_path / "copy.db")
-    copy = Store(tmp_path / "copy.db")
-    copy.mark_sent(copy.pending()[0].id, 1, NOW)
-    assert store.counts()[PENDING] == 1
+@pytest.mark.parametrize("method", sorted(CALLS))
+def test_every_method_of_a_closed_store_fails_as_a_store_error(
+    backend: Backend, method: str
+) -> None:
+    store = backend.open()
+    filled = fill_store(store)
+    store.close()
+    with pytest.raises(StoreError):
+        CALLS[method](store, filled)

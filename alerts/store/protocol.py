@@ -1,0 +1,178 @@
+"""What any store backend offers, by side and topic: the Protocol a second backend (PostgreSQL)
+implements and the store tests are written against, with the values it takes and the names
+every backend shares.
+
+Contract, for every backend and method: times are aware datetimes (UTC) in and out; each write
+method is one transaction, all of it or none of it; any failure of the database is raised as
+``StoreError``, never as the driver's own error. Callers keep using ``alerts.store.Store``.
+
+Not in the Protocol, because they are about the SQLite file, not a store: ``Store.in_use(path)``
+(the lock file, asked before opening) and ``Store.backup_to(path)`` (the dry run's copy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from alerts.models import Alert, ClusterJoin, DeliveryStatus, FeedState, OutboxEntry, StoryKey
+
+PENDING, SENT, FAILED = DeliveryStatus.PENDING, DeliveryStatus.SENT, DeliveryStatus.FAILED
+STARTED_KEY, PAUSED_KEY = "started_at", "paused"  # meta keys
+NOTICE_RULE = "(operator notice)"  # the rule of outbox rows that are notices to admins
+
+
+@dataclass(frozen=True, slots=True)
+class PollRecord:
+    """Everything a successful poll of one feed writes, in one transaction."""
+
+    feed_url: str
+    etag: str | None
+    last_modified: str | None
+    content_hash: str | None
+    seen_ids: Sequence[str]
+    alerts: Sequence[tuple[Alert, StoryKey]]
+    joins: Sequence[ClusterJoin] = ()
+    max_edits: int = 3
+
+
+class FeedStore(Protocol):
+    """The poll side (pipeline, notices, scheduler).
+
+    feed state: feed_state, feed_states
+    seen items: seen
+    poll writes: record_poll, record_unchanged, record_failure
+    health and notices: health_change, queue_notice
+    the window: recent_stories
+    """
+
+    def feed_state(self, url: str) -> FeedState:
+        """What is known about a feed; a fresh state for one never polled."""
+
+    def feed_states(self) -> list[FeedState]:
+        """Every feed the store knows, by URL."""
+
+    def seen(self, feed_url: str, item_ids: Iterable[str]) -> set[str]:
+        """Which of these item ids were already seen in this feed."""
+
+    def record_poll(self, record: PollRecord, now: datetime) -> int:
+        """Write one successful poll; returns the number of alerts queued."""
+
+    def record_unchanged(
+        self, url: str, now: datetime, etag: str | None = None, last_modified: str | None = None
+    ) -> None:
+        """A poll that found nothing new (304, or the same body as last time)."""
+
+    def record_failure(
+        self,
+        url: str,
+        error: str,
+        next_poll: datetime | None,
+        *,
+        gone: bool = False,
+        now: datetime | None = None,
+    ) -> int:
+        """Count one more failure of a feed; returns its error streak."""
+
+    def health_change(
+        self, url: str, ok: bool, now: datetime, broken_after: timedelta
+    ) -> str | None:
+        """``"broken"`` or ``"recovered"`` once per change of a feed's health, else None."""
+
+    def queue_notice(self, key: str, chat: str, title: str, text: str, now: datetime) -> bool:
+        """An operator notice, delivered like an alert; a key is queued once, ever."""
+
+    def recent_stories(self, since: datetime) -> Iterator[tuple[str, StoryKey, str, float, str]]:
+        """(chat, key, alert key, time, source) of every story alerted since, streamed."""
+
+
+class OutboxStore(Protocol):
+    """The delivery side (the courier).
+
+    the queue: pending_chats, pending, in_doubt
+    one send: mark_sending, mark_sent, mark_attempt, mark_failed, recent_sends
+    edits: sources, edit_chats, pending_edits, mark_edited
+    chats: move_chat
+    """
+
+    def pending_chats(self) -> list[str]:
+        """Chats with alerts waiting, in order of their oldest alert."""
+
+    def pending(self, chat: str | None = None, limit: int = 100) -> list[OutboxEntry]:
+        """Alerts waiting for delivery, in order of discovery."""
+
+    def in_doubt(self) -> list[OutboxEntry]:
+        """Pending alerts whose send began but never finished."""
+
+    def mark_sending(self, entry_id: int, now: datetime) -> None:
+        """The send intent, written just before the call (the crash window starts here)."""
+
+    def mark_sent(self, entry_id: int, message_id: int | None, now: datetime) -> None:
+        """Telegram accepted the alert (the crash window ends with this commit)."""
+
+    def mark_attempt(self, entry_id: int, error: str) -> None:
+        """A transient failure: the alert stays pending."""
+
+    def mark_failed(self, entry_id: int, error: str) -> None:
+        """A permanent failure: kept, with its reason, for an operator to re-drive."""
+
+    def recent_sends(self, chat: str, since: datetime) -> list[float]:
+        """When Telegram accepted messages to ``chat`` since ``since``, oldest first."""
+
+    def sources(self, alert_key: str) -> tuple[str, ...]:
+        """The other sources that carried an alerted story, in the order they came."""
+
+    def edit_chats(self) -> list[str]:
+        """Chats with messages waiting to be edited."""
+
+    def pending_edits(self, chat: str) -> list[OutboxEntry]:
+        """Sent alerts of a chat whose message must be edited to list new sources."""
+
+    def mark_edited(self, entry_id: int, *, counted: bool = True) -> None:
+        """The edit was made (or given up): clear the flag, count it and log the send."""
+
+    def move_chat(self, old: str, new: str) -> None:
+        """A group became a supergroup: its pending alerts and window follow it."""
+
+
+class OperatorStore(Protocol):
+    """The operators' side (status, commands, the command line) and upkeep.
+
+    what status shows: counts, failed, sent_messages
+    re-drive: redrive
+    kept values: get_meta, set_meta
+    retention: prune
+    """
+
+    def counts(self) -> dict[str, int]:
+        """Alerts by delivery status (operator notices not counted)."""
+
+    def failed(self, limit: int = 20) -> list[OutboxEntry]:
+        """The newest alerts that Telegram refused, with their reasons."""
+
+    def sent_messages(self) -> list[tuple[str, int | None, str]]:
+        """(chat, message_id, title) of every sent alert, oldest first."""
+
+    def redrive(self) -> int:
+        """Failed alerts become pending again; returns how many."""
+
+    def get_meta(self, key: str) -> str | None:
+        """A small value kept across runs (e.g. the paused flag)."""
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Set (or with None, clear) a kept value."""
+
+    def prune(self, now: datetime, retention: timedelta, window: timedelta) -> int:
+        """Forget seen items and sent alerts past retention, and stories past the window."""
+
+
+class StoreType(FeedStore, OutboxStore, OperatorStore, Protocol):
+    """A whole store: the three sides and its life cycle.
+
+    life cycle: close
+    """
+
+    def close(self) -> None:
+        """Release the database; safe to call twice."""

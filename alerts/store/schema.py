@@ -1,0 +1,82 @@
+"""The SQLite schema: numbered migrations, applied in order on open.
+
+The file's ``PRAGMA user_version`` is the number of migrations it has had; opening a file runs
+the ones it lacks, each in its own transaction with its new version, so a crash mid-upgrade
+leaves the file at the last complete step. A migration, once released, is never edited: a
+change to the schema is one more script at the end.
+"""
+
+from __future__ import annotations
+
+from alerts.errors import StoreError
+
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE feeds (
+        url TEXT PRIMARY KEY,
+        etag TEXT, last_modified TEXT, content_hash TEXT,
+        error_streak INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+        last_success REAL, next_poll REAL,
+        gone INTEGER NOT NULL DEFAULT 0, polled_before INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE items (
+        feed_url TEXT NOT NULL, item_id TEXT NOT NULL, seen_at REAL NOT NULL,
+        PRIMARY KEY (feed_url, item_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE stories (
+        id INTEGER PRIMARY KEY, chat TEXT NOT NULL, title TEXT NOT NULL, link TEXT NOT NULL,
+        alert_key TEXT, created_at REAL NOT NULL
+    );
+    CREATE INDEX stories_chat_time ON stories (chat, created_at);
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, chat TEXT NOT NULL,
+        rule TEXT NOT NULL, title TEXT NOT NULL, link TEXT NOT NULL, text TEXT NOT NULL,
+        silent INTEGER NOT NULL DEFAULT 0, link_preview INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT, message_id INTEGER, created_at REAL NOT NULL, sent_at REAL
+    );
+    CREATE INDEX outbox_status_chat ON outbox (status, chat, id);
+    """,
+    # 2: clusters. Stories remember their feed and guid (exact identity); an alert remembers
+    # its source and how often its message was edited; other sources of a story are kept.
+    """
+    ALTER TABLE stories ADD COLUMN feed_url TEXT NOT NULL DEFAULT '';
+    ALTER TABLE stories ADD COLUMN guid TEXT NOT NULL DEFAULT '';
+    ALTER TABLE stories ADD COLUMN source TEXT NOT NULL DEFAULT '';
+    ALTER TABLE outbox ADD COLUMN source TEXT NOT NULL DEFAULT '';
+    ALTER TABLE outbox ADD COLUMN edits INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE outbox ADD COLUMN edit_pending INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX outbox_edit_pending ON outbox (chat, id) WHERE edit_pending = 1;
+    CREATE TABLE cluster_sources (
+        alert_key TEXT NOT NULL, source TEXT NOT NULL, feed_url TEXT NOT NULL,
+        item_id TEXT NOT NULL, added_at REAL NOT NULL,
+        PRIMARY KEY (alert_key, source)
+    ) WITHOUT ROWID;
+    """,
+    # 3: delivery. Every message Telegram accepted (sends and edits) is logged per chat, so the
+    # pace of 20 a minute per channel holds across restarts; an alert records the moment its
+    # send began, so a crash between Telegram's answer and our write can be told apart.
+    """
+    CREATE TABLE send_log (chat TEXT NOT NULL, at REAL NOT NULL);
+    CREATE INDEX send_log_chat_at ON send_log (chat, at);
+    ALTER TABLE outbox ADD COLUMN sending_at REAL;
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+    # 4: feed health. When a feed's failures began, and whether the admins were told.
+    """
+    ALTER TABLE feeds ADD COLUMN failing_since REAL;
+    ALTER TABLE feeds ADD COLUMN reported_broken INTEGER NOT NULL DEFAULT 0;
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def steps(version: int, path: str) -> list[tuple[int, list[str]]]:
+    """The migrations a file at ``version`` still lacks: (its version after, its statements)."""
+    if version > len(MIGRATIONS):
+        raise StoreError(path, f"schema version {version} is newer than this bot")
+    return [
+        (number, [statement for statement in script.split(";") if statement.strip()])
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1)
+    ]

@@ -1,0 +1,139 @@
+"""The store backends the store tests run against, and what those tests share.
+
+Each backend is a context manager that makes an empty database and yields a ``Backend`` that
+opens stores on it (the same database each time, so reopening can be tested). Today there is
+SQLite; a PostgreSQL backend is one more entry in ``BACKENDS`` (making and dropping a schema
+on a test server), and every test that takes the ``store`` or ``backend`` fixture runs on it.
+
+``CALLS`` calls every method of the Protocol once, on a store filled by ``fill_store``: tests
+that hold for every method (a closed store, a locked file) go through it, and a method added
+to the Protocol without an entry here fails ``test_calls_cover_the_protocol``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+from alerts.models import Alert, ClusterJoin, StoryKey
+from alerts.store import PollRecord, Store, StoreType
+
+NOW = datetime(2026, 6, 13, 12, 0, tzinfo=UTC)
+
+
+class Backend(Protocol):
+    """Opens stores on one test database."""
+
+    def open(self) -> StoreType:
+        """A store on this backend's database; the caller closes it."""
+
+
+@dataclass(frozen=True)
+class SQLiteBackend:
+    """Stores on one SQLite file."""
+
+    path: Path
+
+    def open(self) -> StoreType:
+        """A store on the file."""
+        return Store(self.path)
+
+
+@contextmanager
+def sqlite(tmp_path: Path) -> Iterator[Backend]:
+    """A new SQLite file under the test's own directory."""
+    yield SQLiteBackend(tmp_path / "state.db")
+
+
+BACKENDS: dict[str, Callable[[Path], AbstractContextManager[Backend]]] = {"sqlite": sqlite}
+
+
+def alert(n: int, chat: str = "@c", source: str = "") -> tuple[Alert, StoryKey]:
+    """The n-th alert for ``chat``, with its story key."""
+    return (
+        Alert(key=f"k{n}", chat=chat, rule="r", title=f"T{n}", link=f"L{n}", text=f"<b>T{n}</b>",
+              source=source),
+        StoryKey(f"t{n}", f"l{n}"),
+    )  # fmt: skip
+
+
+def poll(
+    url: str,
+    ids: list[str],
+    alerts: list[tuple[Alert, StoryKey]],
+    joins: tuple[ClusterJoin, ...] = (),
+    max_edits: int = 3,
+) -> PollRecord:
+    """A successful poll of ``url`` that saw ``ids`` and queued ``alerts``."""
+    return PollRecord(url, '"e"', "lm", "hash", ids, alerts, joins, max_edits)
+
+
+@dataclass(frozen=True)
+class Filled:
+    """The ids of two outbox entries of a store after ``fill_store``."""
+
+    sent: int  # sent, with an edit waiting
+    pending: int
+
+
+def fill_store(store: StoreType) -> Filled:
+    """Something of each kind: a failing feed due to be reported, an item past retention,
+    pending, sent and failed alerts, a sent alert with an edit waiting, a kept value."""
+    store.record_failure("bad", "HTTP 500", None, now=NOW - timedelta(days=2))
+    store.record_poll(poll("old", ["o"], []), NOW - timedelta(days=40))
+    store.record_poll(poll("u", ["a", "b"], [alert(1), alert(2), alert(3)]), NOW)
+    first, second, third = store.pending()
+    store.mark_sent(first.id, 7, NOW)
+    store.mark_failed(second.id, "Forbidden")
+    store.record_poll(poll("v", ["x"], [], (ClusterJoin("k1", "Other", "v", "x"),)), NOW)
+    store.set_meta("paused", "yes")
+    return Filled(sent=first.id, pending=third.id)
+
+
+# Every Protocol method but close, called once with arguments that make each write method
+# write something on a store after ``fill_store``.
+CALLS: dict[str, Callable[[StoreType, Filled], object]] = {
+    "feed_state": lambda s, f: s.feed_state("u"),
+    "feed_states": lambda s, f: s.feed_states(),
+    "seen": lambda s, f: s.seen("u", ["a", "z"]),
+    "record_poll": lambda s, f: s.record_poll(poll("w", ["n"], [alert(9)]), NOW),
+    "record_unchanged": lambda s, f: s.record_unchanged("u", NOW, etag='"f"'),
+    "record_failure": lambda s, f: s.record_failure("u", "timeout", NOW, now=NOW),
+    "health_change": lambda s, f: s.health_change("bad", False, NOW, timedelta(hours=1)),
+    "queue_notice": lambda s, f: s.queue_notice("n1", "@admin", "Broken", "text", NOW),
+    "recent_stories": lambda s, f: list(s.recent_stories(NOW - timedelta(days=1))),
+    "pending_chats": lambda s, f: s.pending_chats(),
+    "pending": lambda s, f: s.pending(),
+    "in_doubt": lambda s, f: s.in_doubt(),
+    "mark_sending": lambda s, f: s.mark_sending(f.pending, NOW),
+    "mark_sent": lambda s, f: s.mark_sent(f.pending, 8, NOW),
+    "mark_attempt": lambda s, f: s.mark_attempt(f.pending, "timeout"),
+    "mark_failed": lambda s, f: s.mark_failed(f.pending, "Forbidden"),
+    "recent_sends": lambda s, f: s.recent_sends("@c", NOW - timedelta(minutes=1)),
+    "sources": lambda s, f: s.sources("k1"),
+    "edit_chats": lambda s, f: s.edit_chats(),
+    "pending_edits": lambda s, f: s.pending_edits("@c"),
+    "mark_edited": lambda s, f: s.mark_edited(f.sent),
+    "move_chat": lambda s, f: s.move_chat("@c", "@d"),
+    "counts": lambda s, f: s.counts(),
+    "failed": lambda s, f: s.failed(),
+    "sent_messages": lambda s, f: s.sent_messages(),
+    "redrive": lambda s, f: s.redrive(),
+    "get_meta": lambda s, f: s.get_meta("paused"),
+    "set_meta": lambda s, f: s.set_meta("paused", None),
+    "prune": lambda s, f: s.prune(NOW, timedelta(days=30), timedelta(hours=48)),
+}
+WRITES = {
+    "record_poll", "record_unchanged", "record_failure", "health_change", "queue_notice",
+    "mark_sending", "mark_sent", "mark_attempt", "mark_failed", "mark_edited", "move_chat",
+    "redrive", "set_meta", "prune",
+}  # fmt: skip
+
+
+def protocol_methods() -> set[str]:
+    """The public methods a store backend must offer."""
+    return {n for n in dir(StoreType) if not n.startswith("_") and callable(getattr(StoreType, n))}
