@@ -6,12 +6,13 @@ sources), the outbox of alerts and operator notices with their delivery status, 
 sends that paces each chat, and a few kept values (paused, started at). Times are UNIX
 seconds (UTC) inside, aware datetimes outside.
 
-Transaction rules: every write method is one transaction, all of it or none of it. Everything
-one successful poll of a feed learns (validators, seen items, new stories and their alerts,
-cluster joins) is one ``record_poll``, so a crash leaves either all of it or none: an item is
-never marked seen without its alert being queued. An alert is marked sent only after Telegram
-returned its message id, and its send intent is written just before the call, so a crash in
-between is told apart. Any failure of the database is a ``StoreError`` naming the file.
+Transaction rules: every write method is one transaction, all of it or none of it. A poll of a
+feed reads once (``feed_for_update``: its state and seen ids) and writes once
+(``update_feed``: validators, seen items, new stories and their alerts, cluster joins, or its
+failure and health, and the operators' notices), so a crash leaves all of a poll or none: an
+item is never marked seen without its alert queued. An alert is marked sent only after
+Telegram returned its message id, and its send intent is written just before the call, so a
+crash in between is told apart. Any failure of the database is a ``StoreError`` naming the file.
 
 ``Store`` is the SQLite backend, made of one mixin per side over the connection:
 ``connection`` (open, lock file, WAL, transactions), ``schema`` (migrations), ``feeds`` (the
@@ -31,7 +32,6 @@ from alerts.store.protocol import (
     PENDING,
     SENT,
     STARTED_KEY,
-    PollRecord,
     StoreType,
 )
 from alerts.store.schema import SCHEMA_VERSION
@@ -44,7 +44,6 @@ __all__ = [
     "SCHEMA_VERSION",
     "SENT",
     "STARTED_KEY",
-    "PollRecord",
     "Store",
     "StoreType",
 ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -145,6 +145,23 @@ class Connection:
             if isinstance(e, sqlite3.Error):
                 raise StoreError(self.path, str(e)) from e
             raise
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: its queries see one snapshot of the state."""
+        try:
+            self._db.execute("BEGIN")
+            yield self._db
+        except sqlite3.Error as e:
+            raise StoreError(self.path, str(e)) from e
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("COMMIT")
+
+    def trace(self, callback: Callable[[str], object] | None) -> None:
+        """Hand every SQL statement run from now on to ``callback`` (None stops): for tests
+        that count transactions, and for debugging."""
+        self._db.set_trace_callback(callback)
 
     def _write(self, sql: str, params: Sequence[object] = ()) -> int:
         """One statement in its own transaction; returns the number of rows it changed."""

@@ -1,155 +1,68 @@
-"""The poll side of the SQLite store: feed state, seen items, what one poll writes, feed health
-and its notices, and the recent stories the dedup window is loaded from.
+"""The poll side of the SQLite store: one read and one write per trip, the feed states that
+operators see, and the recent stories the dedup window is loaded from.
 
-Everything one successful poll learns (validators, seen items, new stories and their alerts,
-cluster joins) is one transaction, so an item is never marked seen without its alert queued.
+A trip reads its feed's state and seen ids in one read transaction (``feed_for_update``) and
+writes everything it decided in one write transaction (``update_feed``): validators, seen
+items, new stories and their alerts, cluster joins, the failure count and health, and the
+operators' notices. A crash leaves all of a trip or none: an item is never marked seen without
+its alert queued, and a feed's failure is never counted without its notice.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import sys
-from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
 
 from alerts.errors import StoreError
-from alerts.models import Alert, ClusterJoin, FeedState, StoryKey
+from alerts.models import Alert, ClusterJoin, FeedForUpdate, FeedState, FeedUpdateIntent, StoryKey
 from alerts.store.connection import Connection, dt, ts
-from alerts.store.protocol import NOTICE_RULE, SENT, PollRecord
+from alerts.store.outbox import insert_notice
+from alerts.store.protocol import SENT
 
-_SEEN_CHUNK = 500  # ids per query: under SQLite's 999 bound parameters before 3.32
+_STATE_SQL = (
+    "SELECT url, etag, last_modified, content_hash, error_streak, last_error, last_success,"
+    " next_poll, gone, polled_before, failing_since, reported_broken FROM feeds"
+)
 
 
 class FeedsMixin(Connection):
-    """Feed state, seen items, poll writes, health, notices and recent stories."""
+    """The trip's read and write, feed states, and the window's stories."""
+
+    def feed_for_update(self, url: str) -> FeedForUpdate:
+        """The one read of a trip: the feed's state and the ids seen in it, one snapshot."""
+        with self._read() as db:
+            row = db.execute(_STATE_SQL + " WHERE url = ?", (url,)).fetchone()
+            seen = db.execute("SELECT item_id FROM items WHERE feed_url = ?", (url,)).fetchall()
+        state = _state(row) if row else FeedState(url=url)
+        return FeedForUpdate(state, frozenset(str(r[0]) for r in seen))
+
+    def update_feed(self, intent: FeedUpdateIntent, now: datetime) -> frozenset[str]:
+        """The one write of a trip, whatever its outcome; returns the keys of the alerts it
+        queued (an alert whose key is in the outbox already is not queued again)."""
+        t = ts(now)
+        queued: frozenset[str] = frozenset()
+        with self._tx() as db:
+            if intent.status == "ok":
+                queued = _record_changed(db, intent, t)
+            elif intent.status in ("failed", "gone"):
+                _record_failed(db, intent, t)
+            else:
+                _record_unchanged(db, intent, t)
+            for notice in intent.notices:
+                insert_notice(db, notice, t)
+        return queued
 
     def feed_state(self, url: str) -> FeedState:
         """What is known about a feed; a fresh state for one never polled."""
-        rows = self._query(
-            "SELECT etag, last_modified, content_hash, error_streak, last_error, last_success,"
-            " next_poll, gone, polled_before FROM feeds WHERE url = ?",
-            (url,),
-        )
-        if not rows:
-            return FeedState(url=url)
-        etag, lm, chash, streak, err, ok, nxt, gone, polled = rows[0]
-        return FeedState(
-            url=url,
-            etag=etag,
-            last_modified=lm,
-            content_hash=chash,
-            error_streak=int(streak),
-            last_error=err,
-            last_success=dt(ok),
-            next_poll=dt(nxt),
-            gone=bool(gone),
-            polled_before=bool(polled),
-        )
+        rows = self._query(_STATE_SQL + " WHERE url = ?", (url,))
+        return _state(rows[0]) if rows else FeedState(url=url)
 
     def feed_states(self) -> list[FeedState]:
         """Every feed the store knows."""
-        urls = [str(r[0]) for r in self._query("SELECT url FROM feeds ORDER BY url")]
-        return [self.feed_state(u) for u in urls]
-
-    def seen(self, feed_url: str, item_ids: Iterable[str]) -> set[str]:
-        """Which of these item ids were already seen in this feed."""
-        ids = list(dict.fromkeys(item_ids))
-        found: set[str] = set()
-        for start in range(0, len(ids), _SEEN_CHUNK):
-            chunk = ids[start : start + _SEEN_CHUNK]
-            marks = ",".join("?" * len(chunk))
-            rows = self._query(
-                f"SELECT item_id FROM items WHERE feed_url = ? AND item_id IN ({marks})",  # noqa: S608
-                (feed_url, *chunk),
-            )
-            found.update(str(r[0]) for r in rows)
-        return found
-
-    # ------------------------------------------------------------ what a poll writes
-
-    def record_poll(self, record: PollRecord, now: datetime) -> int:
-        """Write one successful poll; returns the number of alerts queued."""
-        t = ts(now)
-        with self._tx() as db:
-            _save_feed(db, record, t)
-            db.executemany(
-                "INSERT INTO items (feed_url, item_id, seen_at) VALUES (?, ?, ?)"
-                " ON CONFLICT DO UPDATE SET seen_at = excluded.seen_at",
-                [(record.feed_url, i, t) for i in record.seen_ids],
-            )
-            queued = sum(_queue_alert(db, alert, key, t) for alert, key in record.alerts)
-            for join in record.joins:
-                _record_join(db, join, record.max_edits, t)
-        return queued
-
-    def record_unchanged(
-        self, url: str, now: datetime, etag: str | None = None, last_modified: str | None = None
-    ) -> None:
-        """A poll that found nothing new (304, or the same body as last time)."""
-        self._write(
-            "INSERT INTO feeds (url, last_success, polled_before) VALUES (?, ?, 1)"
-            " ON CONFLICT (url) DO UPDATE SET error_streak = 0, last_error = NULL,"
-            " last_success = excluded.last_success, next_poll = NULL,"
-            " etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified)",
-            (url, ts(now), etag, last_modified),
-        )
-
-    def record_failure(
-        self,
-        url: str,
-        error: str,
-        next_poll: datetime | None,
-        *,
-        gone: bool = False,
-        now: datetime | None = None,
-    ) -> int:
-        """Count one more failure of a feed; returns its error streak."""
-        began = ts(now or datetime.now(UTC))
-        self._write(
-            "INSERT INTO feeds (url, error_streak, last_error, next_poll, gone, failing_since)"
-            " VALUES (?, 1, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
-            " error_streak = error_streak + 1, last_error = excluded.last_error,"
-            " next_poll = excluded.next_poll, gone = excluded.gone,"
-            " failing_since = COALESCE(failing_since, excluded.failing_since)",
-            (url, error, ts(next_poll) if next_poll else None, int(gone), began),
-        )
-        return int(self._query("SELECT error_streak FROM feeds WHERE url = ?", (url,))[0][0])
-
-    # ------------------------------------------------------------ health and notices
-
-    def health_change(
-        self, url: str, ok: bool, now: datetime, broken_after: timedelta
-    ) -> str | None:
-        """``"broken"`` once a feed has failed for ``broken_after``, ``"recovered"`` when a
-        feed reported broken works again, else None; each is returned once."""
-        rows = self._query("SELECT failing_since, reported_broken FROM feeds WHERE url = ?", (url,))
-        if not rows:
-            return None
-        since, reported = rows[0]
-        # A healthy feed that was never failing, or a failing one not yet due, writes nothing:
-        # this runs after every poll.
-        if ok:
-            if since is None and not reported:
-                return None
-            self._write(
-                "UPDATE feeds SET failing_since = NULL, reported_broken = 0 WHERE url = ?", (url,)
-            )
-            return "recovered" if reported else None
-        due = since is not None and ts(now) - since >= broken_after.total_seconds()
-        if reported or not due:
-            return None
-        self._write("UPDATE feeds SET reported_broken = 1 WHERE url = ?", (url,))
-        return "broken"
-
-    def queue_notice(self, key: str, chat: str, title: str, text: str, now: datetime) -> bool:
-        """An operator notice, delivered like an alert; a key is queued once, ever."""
-        return bool(
-            self._write(
-                "INSERT INTO outbox (key, chat, rule, title, link, text, source, created_at)"
-                " VALUES (?, ?, ?, ?, '', ?, 'bot', ?) ON CONFLICT (key) DO NOTHING",
-                (key, chat, NOTICE_RULE, title, text, ts(now)),
-            )
-        )
+        return [_state(r) for r in self._query(_STATE_SQL + " ORDER BY url")]
 
     # ------------------------------------------------------------ the window's stories
 
@@ -171,18 +84,63 @@ class FeedsMixin(Connection):
             raise StoreError(self.path, str(e)) from e
 
 
-def _save_feed(db: sqlite3.Connection, record: PollRecord, t: float) -> None:
-    """The feed's validators after a successful poll; its error streak ends."""
+def _state(row: tuple[Any, ...]) -> FeedState:
+    url, etag, lm, chash, streak, err, ok, nxt, gone, polled, since, reported = row
+    return FeedState(
+        url=str(url), etag=etag, last_modified=lm, content_hash=chash, error_streak=int(streak),
+        last_error=err, last_success=dt(ok), next_poll=dt(nxt), gone=bool(gone),
+        polled_before=bool(polled), failing_since=dt(since), reported_broken=bool(reported),
+    )  # fmt: skip
+
+
+def _record_changed(db: sqlite3.Connection, intent: FeedUpdateIntent, t: float) -> frozenset[str]:
+    """A new body: validators and hash, the seen items, the alerts and the cluster joins."""
     db.execute(
         "INSERT INTO feeds (url, etag, last_modified, content_hash, error_streak,"
-        " last_error, last_success, next_poll, polled_before)"
-        " VALUES (?, ?, ?, ?, 0, NULL, ?, NULL, 1)"
+        " last_error, last_success, next_poll, polled_before, failing_since, reported_broken)"
+        " VALUES (?, ?, ?, ?, 0, NULL, ?, NULL, 1, NULL, 0)"
         " ON CONFLICT (url) DO UPDATE SET etag = excluded.etag,"
         " last_modified = excluded.last_modified, content_hash = excluded.content_hash,"
         " error_streak = 0, last_error = NULL, last_success = excluded.last_success,"
-        " next_poll = NULL, polled_before = 1",
-        (record.feed_url, record.etag, record.last_modified, record.content_hash, t),
+        " next_poll = NULL, polled_before = 1, failing_since = NULL, reported_broken = 0",
+        (intent.feed_url, intent.etag, intent.last_modified, intent.content_hash, t),
     )
+    db.executemany(
+        "INSERT INTO items (feed_url, item_id, seen_at) VALUES (?, ?, ?)"
+        " ON CONFLICT DO UPDATE SET seen_at = excluded.seen_at",
+        [(intent.feed_url, i, t) for i in intent.seen_ids],
+    )
+    queued = frozenset(a.key for a, key in intent.alerts if _queue_alert(db, a, key, t))
+    for join in intent.joins:
+        _record_join(db, join, intent.max_edits, t)
+    return queued
+
+
+def _record_unchanged(db: sqlite3.Connection, intent: FeedUpdateIntent, t: float) -> None:
+    """A 304, or the same body as last time: the feed works; new validators, if any."""
+    db.execute(
+        "INSERT INTO feeds (url, last_success, polled_before) VALUES (?, ?, 1)"
+        " ON CONFLICT (url) DO UPDATE SET error_streak = 0, last_error = NULL,"
+        " last_success = excluded.last_success, next_poll = NULL, failing_since = NULL,"
+        " reported_broken = 0, etag = COALESCE(?, etag),"
+        " last_modified = COALESCE(?, last_modified)",
+        (intent.feed_url, t, intent.etag, intent.last_modified),
+    )
+
+
+def _record_failed(db: sqlite3.Connection, intent: FeedUpdateIntent, t: float) -> None:
+    """One more failure: the streak, the error, the next try (none once gone), the health."""
+    db.execute(
+        "INSERT INTO feeds (url, error_streak, last_error, next_poll, gone, failing_since,"
+        " reported_broken) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
+        " error_streak = excluded.error_streak, last_error = excluded.last_error,"
+        " next_poll = excluded.next_poll, gone = excluded.gone,"
+        " failing_since = excluded.failing_since, reported_broken = excluded.reported_broken",
+        (intent.feed_url, intent.error_streak, intent.error,
+         ts(intent.next_poll) if intent.next_poll else None, int(intent.status == "gone"),
+         ts(intent.failing_since) if intent.failing_since else t,
+         int(intent.reported_broken)),
+    )  # fmt: skip
 
 
 def _queue_alert(db: sqlite3.Connection, alert: Alert, key: StoryKey, t: float) -> bool:

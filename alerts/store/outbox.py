@@ -8,13 +8,14 @@ finished (the bot died in between) can be told from one never tried.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from alerts.models import Alert, DeliveryStatus, OutboxEntry
+from alerts.models import Alert, DeliveryStatus, Notice, OutboxEntry
 from alerts.store.connection import Connection, ts
-from alerts.store.protocol import FAILED, PENDING, SENT
+from alerts.store.protocol import FAILED, NOTICE_RULE, PENDING, SENT
 
 ENTRY_SQL = (
     "SELECT id, key, chat, rule, title, link, text, silent, link_preview, status,"
@@ -37,10 +38,26 @@ def entry_of(row: tuple[Any, ...]) -> OutboxEntry:
     )  # fmt: skip
 
 
+def insert_notice(db: sqlite3.Connection, notice: Notice, t: float) -> bool:
+    """An operator notice into the outbox, delivered like an alert; a key is queued once."""
+    return bool(
+        db.execute(
+            "INSERT INTO outbox (key, chat, rule, title, link, text, source, created_at)"
+            " VALUES (?, ?, ?, ?, '', ?, 'bot', ?) ON CONFLICT (key) DO NOTHING",
+            (notice.key, notice.chat, NOTICE_RULE, notice.title, notice.text, t),
+        ).rowcount
+    )
+
+
 class OutboxMixin(Connection):
     """The queue, a send's states, the send log, edits and chat moves."""
 
     # ------------------------------------------------------------ the queue
+
+    def queue_notice(self, notice: Notice, now: datetime) -> bool:
+        """An operator notice, delivered like an alert; a key is queued once, ever."""
+        with self._tx() as db:
+            return insert_notice(db, notice, ts(now))
 
     def pending_chats(self) -> list[str]:
         """Chats with alerts waiting, in order of their oldest alert."""

@@ -12,77 +12,44 @@ Not in the Protocol, because they are about the SQLite file, not a store: ``Stor
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from alerts.models import Alert, ClusterJoin, DeliveryStatus, FeedState, OutboxEntry, StoryKey
+from alerts.models import (
+    DeliveryStatus,
+    FeedForUpdate,
+    FeedState,
+    FeedUpdateIntent,
+    Notice,
+    OutboxEntry,
+    StoryKey,
+)
 
 PENDING, SENT, FAILED = DeliveryStatus.PENDING, DeliveryStatus.SENT, DeliveryStatus.FAILED
 STARTED_KEY, PAUSED_KEY = "started_at", "paused"  # meta keys
 NOTICE_RULE = "(operator notice)"  # the rule of outbox rows that are notices to admins
 
 
-@dataclass(frozen=True, slots=True)
-class PollRecord:
-    """Everything a successful poll of one feed writes, in one transaction."""
-
-    feed_url: str
-    etag: str | None
-    last_modified: str | None
-    content_hash: str | None
-    seen_ids: Sequence[str]
-    alerts: Sequence[tuple[Alert, StoryKey]]
-    joins: Sequence[ClusterJoin] = ()
-    max_edits: int = 3
-
-
 class FeedStore(Protocol):
-    """The poll side (pipeline, notices, scheduler).
+    """The poll side (pipeline, scheduler, status).
 
+    a trip: feed_for_update (its one read), update_feed (its one write)
     feed state: feed_state, feed_states
-    seen items: seen
-    poll writes: record_poll, record_unchanged, record_failure
-    health and notices: health_change, queue_notice
     the window: recent_stories
     """
+
+    def feed_for_update(self, url: str) -> FeedForUpdate:
+        """A trip's one read: the feed's state and the item ids seen in it, one snapshot."""
+
+    def update_feed(self, intent: FeedUpdateIntent, now: datetime) -> frozenset[str]:
+        """A trip's one write, whatever its outcome; the keys of the alerts it queued."""
 
     def feed_state(self, url: str) -> FeedState:
         """What is known about a feed; a fresh state for one never polled."""
 
     def feed_states(self) -> list[FeedState]:
         """Every feed the store knows, by URL."""
-
-    def seen(self, feed_url: str, item_ids: Iterable[str]) -> set[str]:
-        """Which of these item ids were already seen in this feed."""
-
-    def record_poll(self, record: PollRecord, now: datetime) -> int:
-        """Write one successful poll; returns the number of alerts queued."""
-
-    def record_unchanged(
-        self, url: str, now: datetime, etag: str | None = None, last_modified: str | None = None
-    ) -> None:
-        """A poll that found nothing new (304, or the same body as last time)."""
-
-    def record_failure(
-        self,
-        url: str,
-        error: str,
-        next_poll: datetime | None,
-        *,
-        gone: bool = False,
-        now: datetime | None = None,
-    ) -> int:
-        """Count one more failure of a feed; returns its error streak."""
-
-    def health_change(
-        self, url: str, ok: bool, now: datetime, broken_after: timedelta
-    ) -> str | None:
-        """``"broken"`` or ``"recovered"`` once per change of a feed's health, else None."""
-
-    def queue_notice(self, key: str, chat: str, title: str, text: str, now: datetime) -> bool:
-        """An operator notice, delivered like an alert; a key is queued once, ever."""
 
     def recent_stories(self, since: datetime) -> Iterator[tuple[str, StoryKey, str, float, str]]:
         """(chat, key, alert key, time, source) of every story alerted since, streamed."""
@@ -91,11 +58,14 @@ class FeedStore(Protocol):
 class OutboxStore(Protocol):
     """The delivery side (the courier).
 
-    the queue: pending_chats, pending, in_doubt
+    the queue: queue_notice, pending_chats, pending, in_doubt
     one send: mark_sending, mark_sent, mark_attempt, mark_failed, recent_sends
     edits: sources, edit_chats, pending_edits, mark_edited
     chats: move_chat
     """
+
+    def queue_notice(self, notice: Notice, now: datetime) -> bool:
+        """An operator notice, delivered like an alert; a key is queued once, ever."""
 
     def pending_chats(self) -> list[str]:
         """Chats with alerts waiting, in order of their oldest alert."""
