@@ -1,10 +1,9 @@
-"""Shared fixtures: a feed server and a fake Bot API on 127.0.0.1."""
+"""Shared fixtures: a feed server and a fake Bot API on 127.0.0.1 (helpers live in helpers.py)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -13,19 +12,6 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.feeds import FeedServer
-
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-
-
-def shared_path(relative: str) -> Path:
-    """A file under ../shared; skips the test where it is absent, except in CI (fails)."""
-    path = SHARED / relative
-    if not path.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{path} is missing in CI")
-        pytest.skip(f"{path} is absent")
-    return path
 
 
 @pytest.fixture
@@ -36,7 +22,9 @@ def feeds() -> Iterator[FeedServer]:
 
 
 @pytest.fixture
-def telegram() -> Iterator[FakeBotAPI]:
-    """A running fake Bot API server."""
-    with FakeBotAPI() as api:
+def telegram(request: pytest.FixtureRequest) -> Iterator[FakeBotAPI]:
+    """A running fake Bot API; it accepts the test module's ``BOT_TOKEN``, if it sets one."""
+    token = getattr(request.module, "BOT_TOKEN", None)
+    api = FakeBotAPI(token=token) if token else FakeBotAPI()
+    with api:
         yield api

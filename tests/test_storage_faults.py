@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.feeds import FeedServer, rss
-from tests.test_pipeline import Bot, item
+from tests.helpers import Bot, item
 
 ROOT = Path(__file__).resolve().parent.parent
 
