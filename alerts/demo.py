@@ -19,7 +19,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from alerts import config as config_mod
-from alerts.delivery.telegram import StdoutDestination
+from alerts.delivery.stdout import StdoutDestination
 from alerts.feeds.fetch import Fetcher, FetchLimits
 from alerts.pipeline import Context
 from alerts.scheduler import run_once

@@ -24,7 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import
 
 from alerts.config import Config, ConfigWatcher, FeedConfig
 from alerts.delivery.courier import Courier, DeadlineReached
-from alerts.delivery.telegram import Destination
+from alerts.delivery.destination import Destination
 from alerts.errors import ConfigError, InvalidTokenError, NotifyError, StoreError
 from alerts.logs import event
 from alerts.pipeline import Context, Fetched, after_poll, fetch_and_parse, poll_feed, record

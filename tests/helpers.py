@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from alerts import config as config_mod
-from alerts.delivery.telegram import StdoutDestination
+from alerts.delivery.stdout import StdoutDestination
 from alerts.feeds.fetch import Fetcher, FetchLimits
 from alerts.models import PollResult
 from alerts.pipeline import Context, poll_feed
