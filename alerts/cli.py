@@ -25,7 +25,7 @@ from alerts.errors import AlertsError, ConfigError
 # the status report, and the parse processes, which import this module as their parent's,
 # load none of them.
 if TYPE_CHECKING:
-    from alerts.delivery.telegram import Destination
+    from alerts.delivery.destination import Destination
     from alerts.scheduler import Service
 
 log = logging.getLogger("alerts.cli")
@@ -301,7 +301,8 @@ def _open_input(name: str) -> TextIO:
 
 
 def _run(args: argparse.Namespace, token: str | None) -> int:
-    from alerts.delivery.telegram import StdoutDestination, TelegramDestination
+    from alerts.delivery.stdout import StdoutDestination
+    from alerts.delivery.telegram import TelegramDestination
 
     config = config_mod.load(args.config)
     config_mod.check_runnable(config, str(args.config), args.config.read_text("utf-8"))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from alerts import config as config_mod
 from alerts.app import open_bot
-from alerts.delivery.telegram import StdoutDestination
+from alerts.delivery.stdout import StdoutDestination
 from alerts.scheduler import run_once
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -25,7 +25,7 @@ from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import
 from alerts.config import Config, ConfigWatcher, FeedConfig
 from alerts.decide import Trip
 from alerts.delivery.courier import Courier, DeadlineReached
-from alerts.delivery.telegram import Destination
+from alerts.delivery.destination import Destination
 from alerts.errors import ConfigError, InvalidTokenError, NotifyError, StoreError
 from alerts.logs import event
 from alerts.pipeline import Context, fetch_and_parse, poll_feed, record

@@ -1,4 +1,5 @@
-"""Shared fixtures: a feed server and a fake Bot API on 127.0.0.1, and a store on each backend."""
+"""Shared fixtures: a feed server and a fake Bot API on 127.0.0.1, and a store on each backend
+(helpers live in helpers.py)."""
 
 from __future__ import annotations
 
@@ -16,19 +17,6 @@ from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.feeds import FeedServer
 from tests.stores import BACKENDS, Backend
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-
-
-def shared_path(relative: str) -> Path:
-    """A file under ../shared; skips the test where it is absent, except in CI (fails)."""
-    path = SHARED / relative
-    if not path.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{path} is missing in CI")
-        pytest.skip(f"{path} is absent")
-    return path
-
 
 @pytest.fixture
 def feeds() -> Iterator[FeedServer]:
@@ -38,9 +26,11 @@ def feeds() -> Iterator[FeedServer]:
 
 
 @pytest.fixture
-def telegram() -> Iterator[FakeBotAPI]:
-    """A running fake Bot API server."""
-    with FakeBotAPI() as api:
+def telegram(request: pytest.FixtureRequest) -> Iterator[FakeBotAPI]:
+    """A running fake Bot API; it accepts the test module's ``BOT_TOKEN``, if it sets one."""
+    token = getattr(request.module, "BOT_TOKEN", None)
+    api = FakeBotAPI(token=token) if token else FakeBotAPI()
+    with api:
         yield api
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.feeds import FeedServer, rss
-from tests.test_e2e import KIM, bot, item, start_service, telegram, write_config
+from tests.helpers import KIM, TOKEN, bot, news_item, start_service, write_config
 
-__all__ = ["telegram"]  # the fixture, shared with test_e2e
+BOT_TOKEN = TOKEN  # the token the telegram fixture (conftest) accepts
 ADMIN = "4242"
 
 
@@ -37,7 +37,7 @@ def test_admin_commands(tmp_path: Path, feeds: FeedServer, telegram: FakeBotAPI)
         service.wait_for("command_refused user_id=999", 10)
 
         assert "Posting paused" in ask(telegram, "/pause", 4)
-        feeds.set("/a.xml", rss([item(2, KIM), item(1, "Weather")]))
+        feeds.set("/a.xml", rss([news_item(2, KIM), news_item(1, "Weather")]))
         service.wait_for("alerts=1", 20)
         time.sleep(1.5)
         assert [m for m in telegram.messages if m.chat_id == "@alerts"] == []  # it waits
@@ -46,7 +46,9 @@ def test_admin_commands(tmp_path: Path, feeds: FeedServer, telegram: FakeBotAPI)
         telegram.wait_for_chat("@alerts", 1, timeout=20)
 
         telegram.fail("sendMessage", 403, "Forbidden: bot is not a member of the channel chat")
-        feeds.set("/a.xml", rss([item(3, "Kim Jong-un and Putin sign a pact"), item(1, "x")]))
+        feeds.set(
+            "/a.xml", rss([news_item(3, "Kim Jong-un and Putin sign a pact"), news_item(1, "x")])
+        )
         service.wait_for("alert_failed", 20)
         assert "1 failed" in ask(telegram, "/status", 7)
         assert "1 failed alert(s) are pending again" in ask(telegram, "/redrive", 8)
@@ -61,12 +63,12 @@ def test_admin_commands(tmp_path: Path, feeds: FeedServer, telegram: FakeBotAPI)
 def test_status_and_redrive_from_the_command_line(
     tmp_path: Path, feeds: FeedServer, telegram: FakeBotAPI
 ) -> None:
-    feeds.set("/a.xml", rss([item(1, "Weather")]))
+    feeds.set("/a.xml", rss([news_item(1, "Weather")]))
     feeds.set("/b.xml", rss([]))
     config = write_config(tmp_path, feeds, telegram)
     assert bot("status", "--config", str(config)).returncode == 1  # no state yet
     assert bot("run", "--once", "--config", str(config)).returncode == 0
-    feeds.set("/a.xml", rss([item(2, KIM), item(1, "Weather")]))
+    feeds.set("/a.xml", rss([news_item(2, KIM), news_item(1, "Weather")]))
     feeds.set("/b.xml", "oops", status=500)
     telegram.fail("sendMessage", 400, "Bad Request: chat not found")
     assert bot("run", "--once", "--config", str(config)).returncode == 0

@@ -18,8 +18,8 @@ from alerts.errors import AlertsError
 from alerts.feeds.fetch import Fetcher, FetchLimits
 from alerts.feeds.parse import parse_feed
 from alerts.models import FeedItem
-from tests.conftest import shared_path
 from tests.fakes.feeds import FeedServer
+from tests.helpers import shared_path
 
 HEADER = re.compile(rb"^Header:\s*([\w-]+):\s*(.*?)\s*$", re.MULTILINE)
 

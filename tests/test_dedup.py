@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
-import os
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
@@ -20,23 +18,14 @@ from alerts.dedup.scoring import (
     similarity,
 )
 from alerts.dedup.words import comparable_title
+from tests.helpers import ROOT, shared_path
 
-ROOT = Path(__file__).resolve().parent.parent
-STSB = ROOT.parent / "shared" / "data" / "dedup" / "stsb-headlines-train.tsv"
+STSB = "data/dedup/stsb-headlines-train.tsv"  # under ../shared
 
 # The issue's goal; measured on STSB (below): precision 0.990, recall 0.610 at the default
 # threshold (bench/dedup_quality.py prints the whole curve).
 MIN_PRECISION = 0.97
 MIN_RECALL = 0.50
-
-
-def shared_file(path: Path) -> Path:
-    """The path, or skip when it is absent (fail in CI, where it must be present)."""
-    if not path.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{path} is missing in CI")
-        pytest.skip(f"{path} is absent")
-    return path
 
 
 def same_story(a: str, b: str) -> bool:
@@ -245,7 +234,7 @@ def test_threshold_is_respected() -> None:
 
 
 def test_precision_and_recall_on_stsb_headlines() -> None:
-    path = shared_file(STSB)
+    path = shared_path(STSB)
     with path.open(encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
         assert reader.fieldnames == ["label", "text_a", "text_b", "score", "year"]
@@ -523,7 +512,7 @@ def test_find_duplicate_picks_the_most_similar_title_and_the_first_of_equals() -
 
 def test_find_duplicate_agrees_with_judging_every_candidate() -> None:
     """The cheap bound in find_duplicate never hides the best candidate."""
-    path = shared_file(STSB)
+    path = shared_path(STSB)
     with path.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
     window = [story_key(row["text_a"], "") for row in rows[:300]]

@@ -21,7 +21,7 @@ from alerts.feeds.parse import parse_feed
 from alerts.models import FetchedFeed
 from tests.fakes.botapi import parse_telegram_html
 from tests.fakes.feeds import FeedServer, rss
-from tests.test_pipeline import Bot
+from tests.helpers import Bot
 
 LIMITS = FetchLimits(timeout=3, max_bytes=10_000_000)
 

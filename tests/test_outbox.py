@@ -14,7 +14,8 @@ import pytest
 
 from alerts.delivery import courier as outbox
 from alerts.delivery.courier import Courier
-from alerts.delivery.telegram import StdoutDestination, TelegramDestination
+from alerts.delivery.stdout import StdoutDestination
+from alerts.delivery.telegram import TelegramDestination
 from alerts.errors import InvalidTokenError
 from alerts.models import Alert, StoryKey
 from alerts.scheduler import start_destination

@@ -16,20 +16,10 @@ import pytest
 from alerts.errors import ParseError
 from alerts.feeds.parse import parse_feed
 from alerts.feeds.parse_pool import ParsePool, default_workers
-from alerts.models import FeedItem, FetchedFeed
-from tests.fakes.feeds import rss
+from alerts.models import FetchedFeed
+from tests.fakes.parsing import feed, poisoned
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def feed(items: int, url: str = "https://feed.example/rss") -> FetchedFeed:
-    body = rss(
-        [
-            {"title": f"Story {n}", "link": f"https://x.example/{n}", "guid": f"g{n}"}
-            for n in range(items)
-        ]
-    )
-    return FetchedFeed(url, url, body.encode(), "application/rss+xml")
 
 
 def children(pid: int) -> set[int]:
@@ -88,13 +78,6 @@ def test_a_child_killed_once_costs_no_feed() -> None:
         pool.close()
 
 
-def poisoned(fetched: FetchedFeed, feed_name: str) -> list[FeedItem]:
-    """What a feed that crashes the parser does to its child (run in the child)."""
-    if "poison" in fetched.url:
-        os._exit(70)
-    return parse_feed(fetched, feed_name)
-
-
 def test_a_feed_that_kills_its_child_fails_alone() -> None:
     pool = ParsePool(workers=1, parser=poisoned)
     try:
@@ -119,7 +102,7 @@ def test_children_ignore_ctrl_c_and_end_when_the_bot_is_killed(tmp_path: Path) -
         """
         import asyncio, os, signal, sys, time
         from alerts.feeds.parse_pool import ParsePool
-        from tests.test_parse_worker import feed
+        from tests.fakes.parsing import feed
         pool = ParsePool(workers=1)
         asyncio.run(pool.parse(feed(1), "x"))
         print(" ".join(str(p) for p in pool._pool._processes), flush=True)

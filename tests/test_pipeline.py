@@ -2,75 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from alerts import config as config_mod
-from alerts.delivery.telegram import StdoutDestination
-from alerts.feeds.fetch import Fetcher, FetchLimits
-from alerts.models import FeedItem, PollResult
-from alerts.pipeline import Context, poll_feed, select_new
-from alerts.scheduler import run_once
-from alerts.store import Store
+from alerts.models import FeedItem
+from alerts.pipeline import select_new
 from tests.fakes.feeds import FeedServer, rss
-
-NOW = datetime.now(UTC)
-
-
-def item(n: int, title: str, age: timedelta = timedelta(minutes=5)) -> dict[str, str]:
-    return {
-        "title": title,
-        "link": f"https://n.example/{n}",
-        "guid": f"g{n}",
-        "description": f"{title}. Details follow.",
-        "date": (NOW - age).isoformat(),
-    }
-
-
-class Bot:
-    """A config over the feed server, a store in tmp_path, and printed alerts."""
-
-    def __init__(self, tmp: Path, feeds: FeedServer, feed_lines: str, **items: str) -> None:
-        """A bot over ``feed_lines`` (YAML, ``{base}`` is the server); ``items`` set items.*"""
-        settings = {"max_age": "7d", **items}
-        extra = "".join(f"  {k}: {v}\n" for k, v in settings.items())
-        self.config = config_mod.loads(
-            f"""\
-telegram: {{chat: "@alerts"}}
-items:
-{extra}feeds:
-{feed_lines.format(base=feeds.url(""))}
-rules:
-  - {{name: Quakes, any: [earthquake]}}
-""",
-            base_dir=tmp,
-        )
-        self.store = Store(self.config.state)
-        self.out = io.StringIO()
-
-    def once(self) -> int:
-        async def go() -> int:
-            async with Fetcher(FetchLimits(timeout=5)) as fetcher:
-                ctx = Context.open(self.config, self.store, fetcher)
-                return await run_once(ctx, StdoutDestination(stream=self.out), timedelta(1))
-
-        return asyncio.run(go())
-
-    def poll(self, index: int = 0) -> PollResult:
-        async def go() -> PollResult:
-            async with Fetcher(FetchLimits(timeout=5)) as fetcher:
-                ctx = Context.open(self.config, self.store, fetcher)
-                return await poll_feed(ctx, self.config.feeds[index])
-
-        return asyncio.run(go())
-
-    def alerts(self) -> list[str]:
-        return [block.split("\n")[1] for block in self.out.getvalue().split("── alert")[1:]]
+from tests.helpers import NOW, Bot, item
 
 
 @pytest.fixture

@@ -23,8 +23,8 @@ import pytest
 from alerts.errors import StoreError
 from alerts.store import Store, connection
 from tests.fakes.feeds import FeedServer, rss
+from tests.helpers import Bot, item
 from tests.stores import CALLS, WRITES, fill_store
-from tests.test_pipeline import Bot, item
 
 ROOT = Path(__file__).resolve().parent.parent
 

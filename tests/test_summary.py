@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
-from pathlib import Path
 
 import pytest
 
@@ -23,18 +21,9 @@ from alerts.message.summary import (
 )
 from alerts.models import FeedItem
 from alerts.rules import RuleSet
+from tests.helpers import shared_path
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT.parent / "shared" / "fixtures" / "seed-article.txt"
-
-
-def shared_file(path: Path) -> Path:
-    """The path, or skip when it is absent (fail in CI, where it must be present)."""
-    if not path.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{path} is missing in CI")
-        pytest.skip(f"{path} is absent")
-    return path
+SEED = "fixtures/seed-article.txt"  # under ../shared
 
 
 # ---------------------------------------------------------------- HTML to text
@@ -599,7 +588,7 @@ def test_unspaced_scripts_and_acronyms_agree_with_the_rules() -> None:
 
 
 def test_seed_article() -> None:
-    text = shared_file(SEED).read_text(encoding="utf-8")
+    text = shared_path(SEED).read_text(encoding="utf-8")
     title = text.split("\n", 1)[0].strip()
     summary = summarize_text(title, text)
     assert summary.startswith("In a message of congratulations")

@@ -36,7 +36,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from alerts.delivery.telegram import Destination
+from alerts.delivery.destination import Destination
 from alerts.errors import InvalidTokenError, NotifyError, StoreError
 from alerts.logs import event
 from alerts.message.notices import refused_notices

@@ -1,24 +1,20 @@
-"""Destinations for alerts; the only module that imports python-telegram-bot.
+"""Telegram: the destination through the Bot API and the operators' command listener.
 
-A destination is a class with one ``send`` method that returns Telegram's message id (or None)
-and raises :class:`NotifyError` with ``permanent``/``retry_after``/``new_chat`` set from the
-Bot API's answer (table in ``shared/telegram-notes.md``). ``outbox.Courier`` decides what to do
-with that; destinations never retry on their own.
+The only module that imports python-telegram-bot. ``TelegramDestination`` implements
+``destination.Destination``, turning each Bot API error into the courier's ``NotifyError``
+(table in ``shared/telegram-notes.md``); ``CommandListener`` answers the admins' commands.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
-import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import IO, Any, Protocol
+from typing import Any
 
 from alerts.errors import InvalidTokenError, NotifyError
-from alerts.message.render import to_plain
 from alerts.models import Alert
 
 # Specs: PTB 22 warns on every RetryAfter unless durations are timedeltas (PTB_TIMEDELTA).
@@ -46,25 +42,6 @@ from telegram.ext import (
 )
 
 log = logging.getLogger("alerts.delivery.telegram")
-
-
-class Destination(Protocol):
-    """Where alerts go."""
-
-    async def start(self) -> None:
-        """Prepare (log in); raise NotifyError when impossible."""
-
-    async def send(self, alert: Alert) -> int | None:
-        """Deliver one alert; return the message id, or raise NotifyError."""
-
-    async def edit(self, alert: Alert, message_id: int, text: str) -> None:
-        """Replace the text of a sent alert's message; raise NotifyError."""
-
-    async def close(self) -> None:
-        """Release connections."""
-
-    async def admin_notice(self, admins: list[int], text: str) -> None:
-        """Tell the operators something (a bad config edit); best effort, never raises."""
 
 
 class TelegramDestination:
@@ -213,42 +190,3 @@ class CommandListener:
             await message.reply_text(reply[:MAX_REPLY])
         except TelegramError as e:
             log.warning("command_reply_failed user_id=%s error=%s", user.id, e.message)
-
-
-class StdoutDestination:
-    """Prints alerts instead of sending them: no token, ``--dry-run`` and the demo."""
-
-    def __init__(self, jsonl: bool = False, stream: IO[str] | None = None) -> None:
-        self.jsonl = jsonl
-        self.stream = stream or sys.stdout
-        self.count = 0
-
-    async def start(self) -> None:
-        """Nothing to prepare."""
-
-    async def send(self, alert: Alert) -> int | None:
-        """Print one alert, human-readable or as one JSON line."""
-        self.count += 1
-        if self.jsonl:
-            record = {
-                "chat": alert.chat,
-                "rule": alert.rule,
-                "title": alert.title,
-                "link": alert.link,
-                "text": alert.text,
-            }
-            self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-        else:
-            rule = f"── alert {self.count} → {alert.chat} "
-            self.stream.write(f"{rule}{'─' * max(3, 72 - len(rule))}\n{to_plain(alert.text)}\n\n")
-        self.stream.flush()
-        return None
-
-    async def edit(self, alert: Alert, message_id: int, text: str) -> None:
-        """Printed messages cannot change; printed alerts have no message id to edit anyway."""
-
-    async def admin_notice(self, admins: list[int], text: str) -> None:
-        """Printing mode has no admins to tell; the log line is the notice."""
-
-    async def close(self) -> None:
-        """Nothing to release."""
