@@ -4,7 +4,9 @@ Fixtures live in conftest.py; these are the plain functions and classes behind t
 - ``shared_path``: a file of ../shared, or a clean skip (a failure in CI) where it is absent;
 - the bot as a subprocess (``bot``, ``Running``, ``start_service``) over a config of two feeds
   (``write_config``) with ``news_item`` items, talking to a fake Bot API that accepts ``TOKEN``;
-- the bot in process (``Bot``) over a config of given feeds, with ``item`` items.
+- the bot in process (``Bot``) over a config of given feeds, with ``item`` items, assembled by
+  ``alerts.app.open_bot`` around a store it keeps and the run's one ``parse_pool``;
+- ``queue_alerts``: alerts in a store's outbox, as a trip writes them.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from pathlib import Path
 import pytest
 
 from alerts import config as config_mod
+from alerts.app import open_bot
 from alerts.delivery.stdout import StdoutDestination
-from alerts.feeds.fetch import Fetcher, FetchLimits
-from alerts.models import PollResult
-from alerts.pipeline import Context, poll_feed
+from alerts.feeds.parse_pool import ParsePool
+from alerts.models import Alert, FeedUpdateIntent, PollResult, StoryKey
+from alerts.pipeline import poll_feed
 from alerts.scheduler import run_once
 from alerts.store import Store
 from tests.fakes.botapi import FakeBotAPI
@@ -163,6 +166,21 @@ def start_service(tmp: Path, feeds: FeedServer, api: FakeBotAPI) -> tuple[Path, 
 
 # ---------------------------------------------------------------- the bot in process
 
+_pool: ParsePool | None = None
+
+
+def parse_pool() -> ParsePool:
+    """One parse pool for the whole test run: its children boot once, not once per test."""
+    global _pool
+    if _pool is None:
+        _pool = ParsePool()
+    return _pool
+
+
+def queue_alerts(store: Store, alerts: list[tuple[Alert, StoryKey]], now: datetime) -> int:
+    """Queue alerts as one trip of a feed "u" would; returns how many were new."""
+    return len(store.update_feed(FeedUpdateIntent("u", "ok", alerts=tuple(alerts)), now))
+
 
 def item(n: int, title: str, age: timedelta = timedelta(minutes=5)) -> dict[str, str]:
     """An RSS item on n.example with the guid ``g{n}``, published ``age`` before NOW."""
@@ -198,16 +216,14 @@ rules:
 
     def once(self) -> int:
         async def go() -> int:
-            async with Fetcher(FetchLimits(timeout=5)) as fetcher:
-                ctx = Context.open(self.config, self.store, fetcher)
+            async with open_bot(self.config, store=self.store, parser=parse_pool()) as ctx:
                 return await run_once(ctx, StdoutDestination(stream=self.out), timedelta(1))
 
         return asyncio.run(go())
 
     def poll(self, index: int = 0) -> PollResult:
         async def go() -> PollResult:
-            async with Fetcher(FetchLimits(timeout=5)) as fetcher:
-                ctx = Context.open(self.config, self.store, fetcher)
+            async with open_bot(self.config, store=self.store, parser=parse_pool()) as ctx:
                 return await poll_feed(ctx, self.config.feeds[index])
 
         return asyncio.run(go())

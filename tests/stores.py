@@ -19,8 +19,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from alerts.models import Alert, ClusterJoin, StoryKey
-from alerts.store import PollRecord, Store, StoreType
+from alerts.models import Alert, ClusterJoin, FeedUpdateIntent, Notice, StoryKey
+from alerts.store import Store, StoreType
 
 NOW = datetime(2026, 6, 13, 12, 0, tzinfo=UTC)
 
@@ -67,9 +67,39 @@ def poll(
     alerts: list[tuple[Alert, StoryKey]],
     joins: tuple[ClusterJoin, ...] = (),
     max_edits: int = 3,
-) -> PollRecord:
-    """A successful poll of ``url`` that saw ``ids`` and queued ``alerts``."""
-    return PollRecord(url, '"e"', "lm", "hash", ids, alerts, joins, max_edits)
+) -> FeedUpdateIntent:
+    """A trip of ``url`` with a new body that saw ``ids`` and alerts ``alerts``."""
+    return FeedUpdateIntent(url, "ok", '"e"', "lm", "hash", tuple(ids), tuple(alerts), joins,
+                            max_edits)  # fmt: skip
+
+
+def unchanged(
+    url: str, etag: str | None = None, last_modified: str | None = None
+) -> FeedUpdateIntent:
+    """A trip of ``url`` answered 304 (with new validators, if given)."""
+    return FeedUpdateIntent(url, "not_modified", etag=etag, last_modified=last_modified)
+
+
+def failure(
+    url: str,
+    error: str = "HTTP 500",
+    streak: int = 1,
+    next_poll: datetime | None = None,
+    **health: object,
+) -> FeedUpdateIntent:
+    """A failed trip of ``url`` (``health`` sets failing_since, reported_broken, notices)."""
+    return FeedUpdateIntent(url, "failed", error=error, error_streak=streak,
+                            next_poll=next_poll, **health)  # type: ignore[arg-type]  # fmt: skip
+
+
+def seen(store: StoreType, url: str, ids: list[str]) -> set[str]:
+    """Which of ``ids`` the store has seen in ``url``, as a trip reads them."""
+    return set(ids) & store.feed_for_update(url).seen
+
+
+def notice(key: str, text: str = "text") -> Notice:
+    """An operator notice to @admin."""
+    return Notice(key, "@admin", "Broken", text)
 
 
 @dataclass(frozen=True)
@@ -83,13 +113,13 @@ class Filled:
 def fill_store(store: StoreType) -> Filled:
     """Something of each kind: a failing feed due to be reported, an item past retention,
     pending, sent and failed alerts, a sent alert with an edit waiting, a kept value."""
-    store.record_failure("bad", "HTTP 500", None, now=NOW - timedelta(days=2))
-    store.record_poll(poll("old", ["o"], []), NOW - timedelta(days=40))
-    store.record_poll(poll("u", ["a", "b"], [alert(1), alert(2), alert(3)]), NOW)
+    store.update_feed(failure("bad", failing_since=NOW - timedelta(days=2)), NOW)
+    store.update_feed(poll("old", ["o"], []), NOW - timedelta(days=40))
+    store.update_feed(poll("u", ["a", "b"], [alert(1), alert(2), alert(3)]), NOW)
     first, second, third = store.pending()
     store.mark_sent(first.id, 7, NOW)
     store.mark_failed(second.id, "Forbidden")
-    store.record_poll(poll("v", ["x"], [], (ClusterJoin("k1", "Other", "v", "x"),)), NOW)
+    store.update_feed(poll("v", ["x"], [], (ClusterJoin("k1", "Other", "v", "x"),)), NOW)
     store.set_meta("paused", "yes")
     return Filled(sent=first.id, pending=third.id)
 
@@ -99,12 +129,9 @@ def fill_store(store: StoreType) -> Filled:
 CALLS: dict[str, Callable[[StoreType, Filled], object]] = {
     "feed_state": lambda s, f: s.feed_state("u"),
     "feed_states": lambda s, f: s.feed_states(),
-    "seen": lambda s, f: s.seen("u", ["a", "z"]),
-    "record_poll": lambda s, f: s.record_poll(poll("w", ["n"], [alert(9)]), NOW),
-    "record_unchanged": lambda s, f: s.record_unchanged("u", NOW, etag='"f"'),
-    "record_failure": lambda s, f: s.record_failure("u", "timeout", NOW, now=NOW),
-    "health_change": lambda s, f: s.health_change("bad", False, NOW, timedelta(hours=1)),
-    "queue_notice": lambda s, f: s.queue_notice("n1", "@admin", "Broken", "text", NOW),
+    "feed_for_update": lambda s, f: s.feed_for_update("u"),
+    "update_feed": lambda s, f: s.update_feed(poll("w", ["n"], [alert(9)]), NOW),
+    "queue_notice": lambda s, f: s.queue_notice(notice("n1"), NOW),
     "recent_stories": lambda s, f: list(s.recent_stories(NOW - timedelta(days=1))),
     "pending_chats": lambda s, f: s.pending_chats(),
     "pending": lambda s, f: s.pending(),
@@ -128,7 +155,7 @@ CALLS: dict[str, Callable[[StoreType, Filled], object]] = {
     "prune": lambda s, f: s.prune(NOW, timedelta(days=30), timedelta(hours=48)),
 }
 WRITES = {
-    "record_poll", "record_unchanged", "record_failure", "health_change", "queue_notice",
+    "update_feed", "queue_notice",
     "mark_sending", "mark_sent", "mark_attempt", "mark_failed", "mark_edited", "move_chat",
     "redrive", "set_meta", "prune",
 }  # fmt: skip

@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 
 from alerts import config as config_mod
+from alerts.app import open_bot
+from alerts.decide import Trip
 from alerts.delivery.courier import Courier
 from alerts.delivery.telegram import TelegramDestination
-from alerts.feeds.fetch import Fetcher, FetchLimits
-from alerts.pipeline import Context, Fetched, fetch_and_parse, record
-from alerts.store import Store
+from alerts.pipeline import fetch_and_parse, record
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.feeds import FeedServer, rss
+from tests.helpers import parse_pool
 
 STORY = "Magnitude 7.1 earthquake strikes off the coast of Chile"
 RETOLD = "Earthquake of magnitude 7.1 strikes off Chile's coast"
@@ -54,19 +55,16 @@ class Harness:
 
     def cycle(self) -> None:
         async def go() -> None:
-            store = Store(self.config.state)
             destination = TelegramDestination("123:ABC", self.api.base_url)
             try:
-                async with Fetcher(FetchLimits(timeout=5)) as fetcher:
-                    ctx = Context.open(self.config, store, fetcher)
+                async with open_bot(self.config, parser=parse_pool()) as ctx:
                     for feed in self.config.feeds:
                         step = await fetch_and_parse(ctx, feed)
-                        if isinstance(step, Fetched):
+                        if isinstance(step, Trip):
                             record(ctx, step)
-                    assert await Courier(store, destination).drain(time.monotonic() + 30)
+                    assert await Courier(ctx.store, destination).drain(time.monotonic() + 30)
             finally:
                 await destination.close()
-                store.close()
 
         asyncio.run(go())
 

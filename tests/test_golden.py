@@ -79,7 +79,7 @@ SAMPLES = sorted(p.name.removesuffix(".xml") for p in DATA.glob("*.xml"))
 
 
 def produce(name: str) -> tuple[Match, str, str]:
-    """The match, summary and message of one sample, as ``alerts.pipeline._alert`` makes them."""
+    """The match, summary and message of one sample, as ``alerts.decide`` makes them."""
     url = f"https://{name.replace('_', '-')}.example/feed"
     body = (DATA / f"{name}.xml").read_bytes()
     items = parse_feed(FetchedFeed(url, url, body, "application/xml"))

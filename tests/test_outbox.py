@@ -19,8 +19,9 @@ from alerts.delivery.telegram import TelegramDestination
 from alerts.errors import InvalidTokenError
 from alerts.models import Alert, StoryKey
 from alerts.scheduler import start_destination
-from alerts.store import FAILED, PENDING, SENT, PollRecord, Store
+from alerts.store import FAILED, PENDING, SENT, Store
 from tests.fakes.botapi import FakeBotAPI
+from tests.helpers import queue_alerts
 
 NOW = datetime(2026, 6, 13, tzinfo=UTC)
 
@@ -38,7 +39,7 @@ def queue(store: Store, *chats: str) -> None:
         )
         for n, chat in enumerate(chats)
     ]
-    store.record_poll(PollRecord("u", None, None, None, [], alerts), NOW)
+    queue_alerts(store, alerts, NOW)
 
 
 def drain(store: Store, api: FakeBotAPI, deadline: float = 30.0, token: str = "123:ABC") -> bool:

@@ -13,8 +13,9 @@ import pytest
 from alerts.delivery.courier import Courier, pace_of
 from alerts.delivery.telegram import TelegramDestination
 from alerts.models import Alert, StoryKey
-from alerts.store import PENDING, SENT, PollRecord, Store
+from alerts.store import PENDING, SENT, Store
 from tests.fakes.botapi import FakeBotAPI
+from tests.helpers import queue_alerts
 
 pytestmark = pytest.mark.slow
 CHAT = "@burst"
@@ -26,7 +27,7 @@ def queue(path: Path, count: int) -> None:
         (Alert(f"k{n}", CHAT, "r", f"T{n}", "", f"<b>alert {n:03d}</b>"), StoryKey(f"t{n}", ""))
         for n in range(count)
     ]
-    store.record_poll(PollRecord("u", None, None, None, [], alerts), datetime.now(UTC))
+    queue_alerts(store, alerts, datetime.now(UTC))
     store.close()
 
 

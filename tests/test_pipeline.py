@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from alerts.models import FeedItem
-from alerts.pipeline import select_new
+from alerts.decide import select_new
+from alerts.models import FeedForUpdate, FeedItem, FeedState
 from tests.fakes.feeds import FeedServer, rss
 from tests.helpers import NOW, Bot, item
 
@@ -155,7 +155,8 @@ def feed_item(n: int, published: datetime | None) -> FeedItem:
 
 def test_select_new_skips_seen_and_duplicate_ids() -> None:
     items = [feed_item(3, NOW), feed_item(2, NOW), feed_item(3, NOW), feed_item(1, None)]
-    fresh = select_new(items, {"g2"}, True, 0, timedelta(days=7), NOW)
+    read = FeedForUpdate(FeedState("u", polled_before=True), frozenset({"g2"}))
+    fresh = select_new(items, read, 0, timedelta(days=7), NOW)
     assert sorted(i.item_id for i in fresh) == ["g1", "g3"]
 
 

@@ -6,6 +6,7 @@ WAL, the lock file, migrations of an old file, backup) is in test_store_sqlite.p
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -13,11 +14,23 @@ import pytest
 from alerts.errors import StoreError
 from alerts.models import Alert, FeedState, StoryKey
 from alerts.store import FAILED, NOTICE_RULE, PENDING, SENT, StoreType
-from tests.stores import CALLS, NOW, Backend, alert, fill_store, poll, protocol_methods
+from tests.stores import (
+    CALLS,
+    NOW,
+    Backend,
+    alert,
+    failure,
+    fill_store,
+    notice,
+    poll,
+    protocol_methods,
+    seen,
+    unchanged,
+)
 
-HOUR = timedelta(hours=1)
+HOUR, MINUTE = timedelta(hours=1), timedelta(minutes=1)
 
-# ------------------------------------------------------------ feed state and seen items
+# ------------------------------------------------------------ what a trip reads
 
 
 def test_a_feed_never_polled_has_a_fresh_state(store: StoreType) -> None:
@@ -26,27 +39,28 @@ def test_a_feed_never_polled_has_a_fresh_state(store: StoreType) -> None:
 
 
 def test_feed_states_lists_every_known_feed_by_url(store: StoreType) -> None:
-    store.record_unchanged("b", NOW)
-    store.record_failure("a", "HTTP 500", None, now=NOW)
+    store.update_feed(unchanged("b"), NOW)
+    store.update_feed(failure("a"), NOW)
     assert [s.url for s in store.feed_states()] == ["a", "b"]
     assert store.feed_states() == [store.feed_state("a"), store.feed_state("b")]
 
 
-def test_seen_answers_for_many_ids_at_once(store: StoreType) -> None:
-    store.record_poll(poll("u", [f"i{n}" for n in range(1200)], []), NOW)
-    asked = [f"i{n}" for n in range(1000, 1500)] * 2 + ["i0"]
-    assert store.seen("u", asked) == {f"i{n}" for n in range(1000, 1200)} | {"i0"}
-    assert store.seen("other", ["i0"]) == set()
-    assert store.seen("u", []) == set()
+def test_a_trip_reads_the_state_and_every_seen_id_at_once(store: StoreType) -> None:
+    store.update_feed(poll("u", [f"i{n}" for n in range(1200)], []), NOW)
+    store.update_feed(poll("other", ["x"], []), NOW)
+    read = store.feed_for_update("u")
+    assert read.seen == {f"i{n}" for n in range(1200)}
+    assert read.state == store.feed_state("u")
+    assert store.feed_for_update("new").seen == frozenset()
 
 
-# ------------------------------------------------------------ what a poll writes
+# ------------------------------------------------------------ what a trip writes
 
 
-def test_poll_writes_items_alerts_and_stories_together(store: StoreType) -> None:
-    queued = store.record_poll(poll("u", ["a", "b"], [alert(1), alert(2)]), NOW)
-    assert queued == 2
-    assert store.seen("u", ["a", "b", "c"]) == {"a", "b"}
+def test_a_new_body_writes_items_alerts_and_stories_together(store: StoreType) -> None:
+    queued = store.update_feed(poll("u", ["a", "b"], [alert(1), alert(2)]), NOW)
+    assert queued == {"k1", "k2"}
+    assert seen(store, "u", ["a", "b", "c"]) == {"a", "b"}
     assert [e.alert.key for e in store.pending("@c")] == ["k1", "k2"]
     assert [k for _, k, *_ in store.recent_stories(NOW - HOUR)] == [
         StoryKey("t1", "l1"),
@@ -59,85 +73,77 @@ def test_poll_writes_items_alerts_and_stories_together(store: StoreType) -> None
 
 
 def test_same_alert_key_is_queued_once(store: StoreType) -> None:
-    store.record_poll(poll("u", ["a"], [alert(1)]), NOW)
-    assert store.record_poll(poll("u", ["a"], [alert(1)]), NOW) == 0
-    assert len(store.pending()) == 1
-    assert len(list(store.recent_stories(NOW - HOUR))) == 1  # nor its story twice
+    store.update_feed(poll("u", ["a"], [alert(1)]), NOW)
+    assert store.update_feed(poll("u", ["a"], [alert(1), alert(2)]), NOW) == {"k2"}
+    assert len(store.pending()) == 2
+    assert len(list(store.recent_stories(NOW - HOUR))) == 2  # nor its story twice
 
 
 def test_a_failed_write_leaves_nothing_behind(store: StoreType) -> None:
     bad = Alert(key="k", chat="@c", rule="r", title=None, link="", text="x")  # type: ignore[arg-type]
+    trip = replace(poll("u", ["a"], [alert(1), (bad, StoryKey("t", "l"))]), notices=(notice("n"),))
     with pytest.raises(StoreError):
-        store.record_poll(poll("u", ["a"], [alert(1), (bad, StoryKey("t", "l"))]), NOW)
-    assert store.seen("u", ["a"]) == set()
+        store.update_feed(trip, NOW)
+    assert seen(store, "u", ["a"]) == set()
     assert store.pending() == []
     assert not store.feed_state("u").polled_before
 
 
-def test_failures_count_and_success_resets(store: StoreType) -> None:
-    assert store.record_failure("u", "HTTP 500", NOW + timedelta(minutes=5)) == 1
-    assert store.record_failure("u", "HTTP 500", NOW + timedelta(minutes=10)) == 2
+def test_a_failure_is_counted_with_its_health_and_a_success_resets_it(store: StoreType) -> None:
+    store.update_feed(failure("u", streak=1, next_poll=NOW + 5 * MINUTE), NOW)
+    broken = failure("u", streak=2, next_poll=NOW + 10 * MINUTE, failing_since=NOW - HOUR,
+                     reported_broken=True, notices=(notice("broken:u"),))  # fmt: skip
+    assert store.update_feed(broken, NOW) == frozenset()
     state = store.feed_state("u")
     assert (state.error_streak, state.last_error) == (2, "HTTP 500")
-    assert state.next_poll == NOW + timedelta(minutes=10)
-    store.record_unchanged("u", NOW)
+    assert state.next_poll == NOW + 10 * MINUTE
+    assert (state.failing_since, state.reported_broken) == (NOW - HOUR, True)
+    assert [e.alert.title for e in store.pending()] == ["Broken"]
+    store.update_feed(unchanged("u"), NOW)
     state = store.feed_state("u")
     assert (state.error_streak, state.next_poll, state.last_success) == (0, None, NOW)
-    assert state.last_error is None
+    assert (state.last_error, state.failing_since, state.reported_broken) == (None, None, False)
+
+
+def test_a_first_failure_starts_the_failing_clock_now(store: StoreType) -> None:
+    store.update_feed(failure("u"), NOW)
+    assert store.feed_state("u").failing_since == NOW
 
 
 def test_a_gone_feed_is_remembered_until_it_answers(store: StoreType) -> None:
-    store.record_failure("u", "HTTP 410", None, gone=True, now=NOW)
+    store.update_feed(replace(failure("u", "HTTP 410"), status="gone"), NOW)
     assert store.feed_state("u").gone
-    store.record_failure("u", "HTTP 500", None, now=NOW)
+    store.update_feed(failure("u"), NOW)
     assert not store.feed_state("u").gone
 
 
 def test_unchanged_keeps_the_validators_it_is_not_given(store: StoreType) -> None:
-    store.record_unchanged("new", NOW)
+    store.update_feed(unchanged("new"), NOW)
     assert store.feed_state("new").polled_before
-    store.record_poll(poll("u", [], []), NOW)
-    store.record_unchanged("u", NOW + HOUR)
+    store.update_feed(poll("u", [], []), NOW)
+    store.update_feed(replace(unchanged("u"), status="unchanged"), NOW + HOUR)
     state = store.feed_state("u")
     assert (state.etag, state.last_modified, state.last_success) == ('"e"', "lm", NOW + HOUR)
-    store.record_unchanged("u", NOW, etag='"f"', last_modified="lm2")
+    store.update_feed(unchanged("u", etag='"f"', last_modified="lm2"), NOW)
     state = store.feed_state("u")
     assert (state.etag, state.last_modified, state.content_hash) == ('"f"', "lm2", "hash")
 
 
-# ------------------------------------------------------------ health and notices
-
-
-def test_a_broken_feed_is_reported_once_and_its_recovery_once(store: StoreType) -> None:
-    assert store.health_change("unknown", False, NOW, HOUR) is None
-    store.record_failure("u", "HTTP 500", None, now=NOW)
-    assert store.health_change("u", False, NOW + HOUR / 2, HOUR) is None  # not due yet
-    store.record_failure("u", "HTTP 500", None, now=NOW + HOUR / 2)  # the clock runs on
-    assert store.health_change("u", False, NOW + HOUR, HOUR) == "broken"
-    assert store.health_change("u", False, NOW + 2 * HOUR, HOUR) is None
-    store.record_unchanged("u", NOW + 3 * HOUR)
-    assert store.health_change("u", True, NOW + 3 * HOUR, HOUR) == "recovered"
-    assert store.health_change("u", True, NOW + 4 * HOUR, HOUR) is None
-
-
-def test_a_short_failure_is_forgotten_when_the_feed_works(store: StoreType) -> None:
-    store.record_failure("u", "HTTP 500", None, now=NOW)
-    assert store.health_change("u", True, NOW + HOUR / 2, HOUR) is None
-    store.record_failure("u", "HTTP 500", None, now=NOW + 2 * HOUR)  # a new clock
-    assert store.health_change("u", False, NOW + 2.5 * HOUR, HOUR) is None
-    assert store.health_change("u", False, NOW + 3 * HOUR, HOUR) == "broken"
+# ------------------------------------------------------------ notices
 
 
 def test_a_notice_is_queued_once_and_is_not_an_alert(store: StoreType) -> None:
-    assert store.queue_notice("n1", "@admin", "Feed broken", "<b>u</b> fails", NOW)
-    assert not store.queue_notice("n1", "@admin", "Feed broken", "again", NOW)
-    (notice,) = store.pending()
-    assert (notice.alert.rule, notice.alert.source, notice.alert.link) == (NOTICE_RULE, "bot", "")
-    assert (notice.alert.chat, notice.alert.text, notice.status) == (
+    assert store.queue_notice(notice("n1", "<b>u</b> fails"), NOW)
+    assert not store.queue_notice(notice("n1", "again"), NOW)
+    store.update_feed(replace(failure("u"), notices=(notice("n1"), notice("n2"))), NOW)
+    first, second = store.pending()
+    assert (first.alert.rule, first.alert.source, first.alert.link) == (NOTICE_RULE, "bot", "")
+    assert (first.alert.chat, first.alert.text, first.status) == (
         "@admin",
         "<b>u</b> fails",
         PENDING,
     )
+    assert second.alert.key == "n2"
     assert store.counts() == {PENDING: 0, SENT: 0, FAILED: 0}
     assert list(store.recent_stories(NOW - HOUR)) == []
 
@@ -146,9 +152,9 @@ def test_a_notice_is_queued_once_and_is_not_an_alert(store: StoreType) -> None:
 
 
 def test_recent_stories_since_a_time_with_their_keys_and_sources(store: StoreType) -> None:
-    store.record_poll(poll("u", [], [alert(1)]), NOW - 3 * HOUR)
+    store.update_feed(poll("u", [], [alert(1)]), NOW - 3 * HOUR)
     story = (alert(2, "@d", source="Wire")[0], StoryKey("t2", "l2", "u", "g2"))
-    store.record_poll(poll("u", [], [story]), NOW)
+    store.update_feed(poll("u", [], [story]), NOW)
     assert list(store.recent_stories(NOW - HOUR)) == [
         ("@d", StoryKey("t2", "l2", "u", "g2"), "k2", NOW.timestamp(), "Wire")
     ]
@@ -159,7 +165,7 @@ def test_recent_stories_since_a_time_with_their_keys_and_sources(store: StoreTyp
 
 
 def test_failed_alerts_newest_first_and_redriven(store: StoreType) -> None:
-    store.record_poll(poll("u", [], [alert(1), alert(2), alert(3)]), NOW)
+    store.update_feed(poll("u", [], [alert(1), alert(2), alert(3)]), NOW)
     first, second, _ = store.pending()
     store.mark_failed(first.id, "Forbidden: bot was kicked")
     store.mark_failed(second.id, "Bad Request: chat not found")
@@ -188,23 +194,23 @@ def test_kept_values_are_set_replaced_and_cleared(store: StoreType) -> None:
 
 def test_prune_forgets_old_rows_but_keeps_pending(store: StoreType) -> None:
     old = NOW - timedelta(days=40)
-    store.record_poll(poll("u", ["old"], [alert(1), alert(2)]), old)
+    store.update_feed(poll("u", ["old"], [alert(1), alert(2)]), old)
     sent, _ = store.pending()
     store.mark_sent(sent.id, 1, old)
-    store.record_poll(poll("u", ["new"], []), NOW)
+    store.update_feed(poll("u", ["new"], []), NOW)
     removed = store.prune(NOW, retention=timedelta(days=30), window=timedelta(hours=48))
     assert removed == 4  # an item, a sent alert, two stories
-    assert store.seen("u", ["old", "new"]) == {"new"}
+    assert seen(store, "u", ["old", "new"]) == {"new"}
     assert store.counts() == {PENDING: 1, SENT: 0, FAILED: 0}
     assert list(store.recent_stories(old - timedelta(1))) == []
     assert store.recent_sends("@c", old - HOUR) == []  # the send log keeps an hour
 
 
 def test_items_still_in_the_feed_are_not_pruned(store: StoreType) -> None:
-    store.record_poll(poll("u", ["a"], []), NOW - timedelta(days=40))
-    store.record_poll(poll("u", ["a"], []), NOW)  # still listed: seen again
+    store.update_feed(poll("u", ["a"], []), NOW - timedelta(days=40))
+    store.update_feed(poll("u", ["a"], []), NOW)  # still listed: seen again
     store.prune(NOW, retention=timedelta(days=30), window=timedelta(hours=48))
-    assert store.seen("u", ["a"]) == {"a"}
+    assert seen(store, "u", ["a"]) == {"a"}
 
 
 # ------------------------------------------------------------ life cycle and contract
@@ -212,12 +218,12 @@ def test_items_still_in_the_feed_are_not_pruned(store: StoreType) -> None:
 
 def test_state_survives_reopening(backend: Backend) -> None:
     first = backend.open()
-    first.record_poll(poll("u", ["a"], [alert(1)]), NOW)
+    first.update_feed(poll("u", ["a"], [alert(1)]), NOW)
     first.close()
     first.close()  # safe twice
     again = backend.open()
     try:
-        assert again.seen("u", ["a"]) == {"a"}
+        assert seen(again, "u", ["a"]) == {"a"}
         assert len(again.pending()) == 1
     finally:
         again.close()

@@ -5,20 +5,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from alerts.models import ClusterJoin
-from alerts.store import FAILED, PENDING, SENT, PollRecord, StoreType
+from alerts.models import ClusterJoin, FeedUpdateIntent
+from alerts.store import FAILED, PENDING, SENT, StoreType
 from tests.stores import NOW, alert, poll
 
 MINUTE = timedelta(minutes=1)
 
 
-def joined(alert_key: str, source: str, max_edits: int = 3) -> PollRecord:
+def joined(alert_key: str, source: str, max_edits: int = 3) -> FeedUpdateIntent:
     """A poll of another feed whose item joined the story of ``alert_key``."""
     return poll("v", [source], [], (ClusterJoin(alert_key, source, "v", source),), max_edits)
 
 
 def test_delivery_states(store: StoreType) -> None:
-    store.record_poll(poll("u", [], [alert(1), alert(2), alert(3)]), NOW)
+    store.update_feed(poll("u", [], [alert(1), alert(2), alert(3)]), NOW)
     first, second, third = store.pending()
     store.mark_sent(first.id, 41, NOW)
     store.mark_attempt(second.id, "timeout")
@@ -30,7 +30,7 @@ def test_delivery_states(store: StoreType) -> None:
 
 
 def test_pending_by_chat_in_order_and_within_a_limit(store: StoreType) -> None:
-    store.record_poll(poll("u", [], [alert(1, "@b"), alert(2, "@a"), alert(3, "@b")]), NOW)
+    store.update_feed(poll("u", [], [alert(1, "@b"), alert(2, "@a"), alert(3, "@b")]), NOW)
     assert store.pending_chats() == ["@b", "@a"]
     assert [e.alert.key for e in store.pending("@b")] == ["k1", "k3"]
     assert [e.alert.key for e in store.pending(limit=2)] == ["k1", "k2"]
@@ -40,7 +40,7 @@ def test_pending_by_chat_in_order_and_within_a_limit(store: StoreType) -> None:
 
 
 def test_a_send_begun_and_never_finished_is_in_doubt(store: StoreType) -> None:
-    store.record_poll(poll("u", [], [alert(1), alert(2)]), NOW)
+    store.update_feed(poll("u", [], [alert(1), alert(2)]), NOW)
     first, second = store.pending()
     assert store.in_doubt() == []
     store.mark_sending(first.id, NOW)
@@ -53,7 +53,7 @@ def test_a_send_begun_and_never_finished_is_in_doubt(store: StoreType) -> None:
 
 
 def test_accepted_messages_are_logged_per_chat_for_pacing(store: StoreType) -> None:
-    store.record_poll(poll("u", [], [alert(1), alert(2), alert(3, "@d")]), NOW)
+    store.update_feed(poll("u", [], [alert(1), alert(2), alert(3, "@d")]), NOW)
     first, second, third = store.pending()
     store.mark_sent(first.id, 5, NOW - 2 * MINUTE)
     store.mark_sent(second.id, None, NOW)  # no message id: nothing went out
@@ -64,12 +64,12 @@ def test_accepted_messages_are_logged_per_chat_for_pacing(store: StoreType) -> N
 
 
 def test_a_retelling_of_a_sent_story_queues_one_edit(store: StoreType) -> None:
-    store.record_poll(poll("u", [], [alert(1)]), NOW)
+    store.update_feed(poll("u", [], [alert(1)]), NOW)
     (entry,) = store.pending()
     store.mark_sent(entry.id, 5, NOW)
     assert store.edit_chats() == []
-    store.record_poll(joined("k1", "Other"), NOW)
-    store.record_poll(joined("k1", "Other"), NOW)  # the same source again: nothing new
+    store.update_feed(joined("k1", "Other"), NOW)
+    store.update_feed(joined("k1", "Other"), NOW)  # the same source again: nothing new
     assert store.sources("k1") == ("Other",)
     assert store.edit_chats() == ["@c"]
     (edit,) = store.pending_edits("@c")
@@ -81,29 +81,29 @@ def test_a_retelling_of_a_sent_story_queues_one_edit(store: StoreType) -> None:
 
 
 def test_edits_stop_at_the_cap_and_an_edit_given_up_is_not_counted(store: StoreType) -> None:
-    store.record_poll(poll("u", [], [alert(1)]), NOW)
+    store.update_feed(poll("u", [], [alert(1)]), NOW)
     (entry,) = store.pending()
     store.mark_sent(entry.id, 5, NOW)
     for source, counted in (("A", False), ("B", True), ("C", True)):
-        store.record_poll(joined("k1", source, max_edits=2), NOW)
+        store.update_feed(joined("k1", source, max_edits=2), NOW)
         assert store.edit_chats() == ["@c"], source
         store.mark_edited(entry.id, counted=counted)  # A given up: no edit made, nothing sent
     assert len(store.recent_sends("@c", datetime.now(UTC) - MINUTE)) == 2
-    store.record_poll(joined("k1", "D", max_edits=2), NOW)  # two edits made: the cap
+    store.update_feed(joined("k1", "D", max_edits=2), NOW)  # two edits made: the cap
     assert store.edit_chats() == []
     assert store.sources("k1") == ("A", "B", "C", "D")  # still kept, in the order they came
 
 
 def test_a_pending_alert_carries_the_sources_that_joined_it(store: StoreType) -> None:
-    store.record_poll(poll("u", [], [alert(1)]), NOW)
-    store.record_poll(joined("k1", "Wire"), NOW)
+    store.update_feed(poll("u", [], [alert(1)]), NOW)
+    store.update_feed(joined("k1", "Wire"), NOW)
     assert [e.sources for e in store.pending()] == [("Wire",)]
     assert store.edit_chats() == []  # not sent yet: the first send lists them
     assert store.sources("k2") == ()
 
 
 def test_migrated_chat_takes_its_alerts_and_window(store: StoreType) -> None:
-    store.record_poll(poll("u", [], [alert(1, "-1"), alert(2, "-1")]), NOW)
+    store.update_feed(poll("u", [], [alert(1, "-1"), alert(2, "-1")]), NOW)
     sent, _ = store.pending()
     store.mark_sent(sent.id, 9, NOW)
     store.move_chat("-1", "-1001")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 import stat
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from alerts.errors import StoreError
 from alerts.store import PENDING, SCHEMA_VERSION, Store
 from alerts.store.schema import steps
-from tests.stores import NOW, alert, poll
+from tests.stores import NOW, alert, poll, seen
 
 
 def test_new_file_is_private_and_versioned(tmp_path: Path) -> None:
@@ -50,12 +49,12 @@ def test_corrupt_file_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_backup_is_a_separate_copy(tmp_path: Path) -> None:
     store = Store(tmp_path / "state.db")
-    store.record_poll(poll("u", ["a"], [alert(1)]), NOW)
+    store.update_feed(poll("u", ["a"], [alert(1)]), NOW)
     store.backup_to(tmp_path / "copy.db")
     copy = Store(tmp_path / "copy.db")
     copy.mark_sent(copy.pending()[0].id, 1, NOW)
     assert store.counts()[PENDING] == 1
-    assert copy.seen("u", ["a"]) == {"a"}
+    assert seen(copy, "u", ["a"]) == {"a"}
     store.close()
     copy.close()
     with pytest.raises(StoreError, match="cannot copy"):
@@ -87,7 +86,7 @@ def test_an_old_file_is_migrated_and_keeps_its_rows(tmp_path: Path, version: int
         assert (state.etag, state.error_streak) == ('"e"', 2)
         (entry,) = store.pending()
         assert (entry.alert.key, entry.alert.source, entry.status) == ("k1", "", PENDING)
-        assert store.health_change("u", True, NOW, timedelta(0)) is None  # the health columns
+        assert (state.failing_since, state.reported_broken) == (None, False)  # health columns
         assert store.recent_sends("@c", NOW) == []  # the send log
     finally:
         store.close()

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from alerts import config as config_mod
+from alerts.app import open_bot
 from alerts.dedup.keys import identity_guid
 from alerts.dedup.links import normalize_link
 from alerts.dedup.window import MAX_CANDIDATES, Entry, StoryWindow
 from alerts.dedup.words import comparable_title
-from alerts.feeds.fetch import Fetcher, FetchLimits
 from alerts.models import Alert, StoryKey
-from alerts.pipeline import Context
-from alerts.store import PollRecord, Store
+from alerts.store import Store
+from tests.helpers import parse_pool, queue_alerts
 
 CHAT = "@alerts"
 
@@ -112,16 +112,12 @@ def test_the_window_survives_a_restart(tmp_path: Path) -> None:
     config = config_mod.loads('telegram: {chat: "@alerts"}\n', base_dir=tmp_path)
     alert = Alert("k1", CHAT, "r", "T", "https://a.example/q", "<b>T</b>", source="Alpha")
     store = Store(config.state)
-    store.record_poll(PollRecord("u", None, None, None, [], [(alert, ORIGINAL)]), datetime.now(UTC))
+    queue_alerts(store, [(alert, ORIGINAL)], datetime.now(UTC))
     store.close()
 
     async def reopen() -> StoryWindow:
-        async with Fetcher(FetchLimits()) as fetcher:
-            again = Store(config.state)
-            try:
-                return Context.open(config, again, fetcher).window
-            finally:
-                again.close()
+        async with open_bot(config, parser=parse_pool()) as ctx:
+            return ctx.window
 
     window = asyncio.run(reopen())
     found = window.find(CHAT, key("Magnitude 7.1 earthquake strikes off coast of Chile"))

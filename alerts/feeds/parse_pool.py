@@ -39,7 +39,6 @@ from alerts.models import FeedItem, FetchedFeed
 
 MAX_WORKERS = 4
 ORPHAN_CHECK = 1.0  # seconds between a child's looks at whether its parent is still there
-_shared: ParsePool | None = None
 
 
 def default_workers() -> int:
@@ -138,11 +137,3 @@ def _exit_when_orphaned(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(ORPHAN_CHECK)
     os._exit(0)
-
-
-def shared_pool() -> ParsePool:
-    """The process's pool: every Context of one process parses through the same children."""
-    global _shared
-    if _shared is None:
-        _shared = ParsePool()
-    return _shared
