@@ -1,14 +1,26 @@
 """News alert bot: watches feeds and tells a Telegram chat once per matching story.
 
-A poll of one feed is one trip down this line (``pipeline.poll_feed``)::
+A poll of one feed is one trip (``pipeline``): one read, fetch and parse, a pure decision, one
+write; then the courier delivers what the trip queued::
 
-    scheduler ──> fetch ──> parse ──> rules ──> dedup ──> render ──> outbox ──> notify
-      (when)      (HTTP)  (feedparser) (what     (rapidfuzz) (message) (SQLite)  (Telegram)
-                                        matters)
-                     \\_____________________ store (SQLite) _____________________/
+    store.feed_for_update ──> feeds.fetch ──> feeds.parse ──> decide ─────────> store.update_feed
+      (state, seen ids)       (HTTP)        (child process)  (rules, dedup,     (one transaction)
+                                                              message, health)        │
+    scheduler (when) ─── app (assembles) ─── delivery.courier (order, pace, retries) <─┘
+                                                    └──> delivery.telegram / stdout
 
-Stages pass the frozen dataclasses of ``alerts.models`` to each other; each third-party
-library is imported by exactly one module (httpx and its aiohttp transport: fetch, feedparser:
-parse, which runs in the child processes of parse_worker, rapidfuzz: dedup, python-telegram-bot:
-notify, PyYAML and pydantic: config, uvloop: cli).
+Stages pass the frozen dataclasses of ``alerts.models`` to each other. Each third-party library
+is imported by one module, or one package, only:
+
+    httpx, httpx-aiohttp, aiohttp  feeds/fetch.py (and the article fetch through it)
+    feedparser                     feeds/parse.py, run only in parse_pool's child processes
+    trafilatura                    feeds/article.py, imported when an article is first fetched
+    pyahocorasick                  rules.py
+    google-re2                     text/regex.py
+    rapidfuzz                      dedup/align.py
+    python-telegram-bot            delivery/telegram.py
+    PyYAML, pydantic               config/
+    APScheduler                    scheduler.py
+    uvloop                         cli.py, for ``run`` only
+    sqlite3 (standard library)     store/
 """

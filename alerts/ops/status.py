@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from alerts.config import Config
+from alerts.message.notices import span
 from alerts.models import FeedState
 from alerts.store import FAILED, PAUSED_KEY, PENDING, SENT, STARTED_KEY, Store
 
@@ -14,19 +15,6 @@ def ago(when: datetime | None, now: datetime) -> str:
     if when is None:
         return "never"
     return f"{span(now - when)} ago"
-
-
-def span(delta: timedelta) -> str:
-    """``45s``, ``12m``, ``3h 5m``, ``2d 4h``."""
-    seconds = int(max(0, delta.total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes}m"
-    return f"{minutes}m" if minutes else f"{secs}s"
 
 
 def _feed_line(name: str, state: FeedState | None, now: datetime) -> tuple[str, str]:
