@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from alerts.config import Config, FeedConfig
+from alerts.config_specs import rule_specs
 from alerts.dedup.similarity import story_key
 from alerts.dedup.window import Entry, StoryWindow
 from alerts.errors import AlertsError, FeedGone, FetchError, ParseError
@@ -68,13 +69,13 @@ class Context:
         since = datetime.now(UTC) - config.dedup.window
         for chat, key, alert_key, at, source in store.recent_stories(since):
             window.add(chat, Entry(key, alert_key, at, source))
-        rules = RuleSet.from_config(config)
+        rules = RuleSet.compile(*rule_specs(config))
         return cls(config, rules, store, fetcher, window, parser or shared_pool())
 
     def reconfigured(self, config: Config) -> Context:
         """The same store, client, parsers and window under a new config."""
         self.window.threshold = config.dedup.threshold
-        rules = RuleSet.from_config(config)
+        rules = RuleSet.compile(*rule_specs(config))
         return Context(config, rules, self.store, self.fetcher, self.window, self.parser)
 
     @property
