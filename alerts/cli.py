@@ -278,11 +278,12 @@ def _similar_record(line: str, number: int, threshold: float) -> dict[str, objec
 
 
 def _explain(args: argparse.Namespace) -> int:
+    from alerts.config import rule_specs
     from alerts.ops.explain import explain_lines, explain_text, labels_for
     from alerts.rules import RuleSet
 
     config = config_mod.load(args.config)
-    rules = RuleSet.from_config(config)
+    rules = RuleSet.compile(*rule_specs(config))
     if args.jsonl:
         with _open_input(args.jsonl) as lines:
             for answer in explain_lines(rules, config, lines):

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from alerts.config import Config, FeedConfig
+from alerts.config import Config, FeedConfig, rule_specs
 from alerts.decide import Decision, Policy, Trip, decide, select_new
 from alerts.dedup.window import Entry, StoryWindow
 from alerts.errors import AlertsError, FetchError, ParseError
@@ -39,7 +39,7 @@ log = logging.getLogger("alerts.pipeline")
 
 def compile_rules(config: Config) -> RuleSet:
     """The rules engine for a config."""
-    return RuleSet.from_config(config)
+    return RuleSet.compile(*rule_specs(config))
 
 
 @dataclass(frozen=True, slots=True)

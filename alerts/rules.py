@@ -6,66 +6,47 @@ Semantics (the README says the same):
   entity's name after normalisation (``Kim Jong Un`` names ``Kim Jong-un``) matches the name or
   any of its aliases; any other term is a literal phrase. A term written ``/.../`` is a regular
   expression (RE2 dialect, ``alerts.text.regex``) run over the normalised text, so it is in effect
-  case-insensitive and sees dashes as spaces.
-- **Normalisation** of text and terms (``text.normalize``): HTML entities decoded, NFKC,
-  case-folded, accents removed (Erdoğan = Erdogan), every hyphen and dash a space, runs of white
-  space one space, curly quotes straight.
-- **Whole words.** A term matches only where the characters just before and just after it are
-  not letters or digits: "Putin" never matches "Rasputin", "Kim" never "Kimchi", "Kim Jong-un"
-  never "Kim Jong-unification"; "U.S." and "AT&T" match themselves; a possessive matches
-  ("Putin's", "Putin’s": an apostrophe is not a letter). A term ending in ``*`` matches any
-  word ending, including none ("missile*": missile, missiles). Where a term begins or ends in a
-  script written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer, Burmese)
-  or in Korean, whose particles attach to the word ("푸틴은"), that side is not checked, so such
-  terms match as substrings.
-- **Acronyms.** A spelling of 2 to 5 letters all in capitals (US, EU, WHO, NATO, DPRK) matches
-  only the same letters in capitals or with only the first capital ("NATO", "Nato"), never in
-  lower case ("us", "who"); it is matched on the text before case-folding.
+  case-insensitive and sees dashes as spaces. How a spelling matches (normalisation, whole
+  words, possessives, ``*``, acronyms, unspaced scripts) is defined once, in ``text.terms``.
 - **Rules** fire when every ``all`` term matches, at least one ``any`` term matches (when
   ``any`` is given), and no ``none`` term matches, each in one of the rule's ``fields`` (title,
   content; the terms may match in different fields). ``feeds`` limits a rule to feeds by name or
   tag; a story with no feed never fires such a rule. Rules are evaluated in config order; the
   rules of one story that share a destination are merged into one Match, in config order.
 
-How: every phrase and acronym spelling of every rule goes into one Aho-Corasick automaton per
-kind (``pyahocorasick``), built once per config; a story's fields are scanned once each, and
-only the rules that a found term could make fire are evaluated (a rule is indexed under one
-of its ``all`` terms, or under its ``any`` terms when it has no ``all``). The straightforward
-way, one regular expression per term tried in turn, costs about 200 times more with 10,000
-spellings and 1,000 rules (``bench/bench_rules.py``).
+How: the rules are compiled from specs (``models.RuleSpec``, ``models.EntitySpec``), never from
+the config. The texts of every spelling's form go into one Aho-Corasick automaton per normal
+form (``pyahocorasick``), built once per config; a story's fields are scanned once each, each
+raw hit is kept when its form fits there (whole words), and only the rules that a found term
+could make fire are evaluated (a rule is indexed under one of its ``all`` terms, or under its
+``any`` terms when it has no ``all``). The straightforward way, one regular expression per term
+tried in turn, costs about 200 times more with 10,000 spellings and 1,000 rules
+(``bench/bench_rules.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import ahocorasick
 
-from alerts.config import Config, RuleConfig
-from alerts.message.summary import html_to_text
-from alerts.models import FeedItem, Match, RuleHit, TermHit
-from alerts.text.normalize import is_unspaced, normalize, normalize_cased
+from alerts.models import EntitySpec, FeedItem, Match, RuleHit, RuleSpec, TermHit
+from alerts.text.html import html_to_text
+from alerts.text.normalize import normalize
 from alerts.text.regex import Regex, compile_regex, is_regex_term
+from alerts.text.terms import TermForm, normal_form, term_form
 
 FIELDS = ("title", "content")
 
 
-def is_acronym(spelling: str) -> bool:
-    """2 to 5 letters, all capitals: matched case-sensitively (NATO, Nato; never nato)."""
-    return 2 <= len(spelling) <= 5 and spelling.isalpha() and spelling.isupper()
-
-
 @dataclass(frozen=True, slots=True)
 class _Key:
-    """One spelling of one term, as the automaton reports it."""
+    """One text of one spelling's form, as the automaton reports it."""
 
     term: int
-    spelling: str
     length: int
-    left: bool  # check the character before
-    right: bool  # check the character after
-    prefix: bool  # trailing `*`: extend over the rest of the word
+    form: TermForm
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,25 +112,16 @@ class _Builder:
         spellings = entity_spellings or (label,)
         self.terms.append(_Term(label, spellings[0] if entity_spellings else None, ()))
         for spelling in spellings:
-            self._add(number, spelling.strip())
+            self._add(number, spelling)
         return number
 
     def _add(self, term: int, spelling: str) -> None:
-        if is_regex_term(spelling):
+        form = term_form(spelling)
+        if form is None:
             return
-        if is_acronym(spelling):
-            for variant in {spelling, spelling[0] + spelling[1:].lower()}:
-                key = _Key(term, spelling, len(variant), True, True, False)
-                self.acronyms.setdefault(normalize_cased(variant), []).append(key)
-            return
-        prefix = spelling.endswith("*")
-        text = normalize(spelling.rstrip("*").rstrip())
-        if not text:
-            return
-        key = _Key(
-            term, spelling, len(text), not is_unspaced(text[0]), not is_unspaced(text[-1]), prefix
-        )
-        self.phrases.setdefault(text, []).append(key)
+        keys = self.acronyms if form.cased else self.phrases
+        for text in form.texts:
+            keys.setdefault(text, []).append(_Key(term, len(text), form))
 
 
 def _automaton(keys: dict[str, list[_Key]]) -> ahocorasick.Automaton | None:
@@ -177,19 +149,17 @@ def _scan(
             start = end - key.length + 1
             if key.term in found and found[key.term].position <= start:
                 continue
-            if key.left and start > 0 and text[start - 1].isalnum():
-                continue
-            if key.right and not key.prefix and end + 1 < len(text) and text[end + 1].isalnum():
+            if not key.form.fits(text, start, end + 1):
                 continue
             term = terms[key.term]
             found[key.term] = TermHit(
-                term.label, key.spelling, field_name, start, term.entity, term.kind
+                term.label, key.form.spelling, field_name, start, term.entity, term.kind
             )
 
 
 @dataclass(frozen=True, slots=True)
 class RuleSet:
-    """All rules of a config, compiled once."""
+    """All rules, compiled once from their specs (``RuleSet.compile``)."""
 
     rules: tuple[CompiledRule, ...]
     terms: tuple[_Term, ...]
@@ -199,18 +169,18 @@ class RuleSet:
     acronyms: ahocorasick.Automaton | None
 
     @classmethod
-    def from_config(cls, config: Config, default_chat: str = "stdout") -> RuleSet:
-        """Compile every rule; a rule without a destination goes to ``default_chat``."""
-        entities = {normalize(name): (name, *aliases) for name, aliases in config.entities.items()}
-        builder = _Builder(entities)
-        rules = tuple(
-            _compile_rule(i, r, config.chat_of(r) or default_chat, builder)
-            for i, r in enumerate(config.rules)
+    def compile(
+        cls, rules: Sequence[RuleSpec], entities: Sequence[EntitySpec], default_chat: str = "stdout"
+    ) -> RuleSet:
+        """Compile every rule, in order; a rule without a destination goes to ``default_chat``."""
+        builder = _Builder({normalize(e.name): (e.name, *e.aliases) for e in entities})
+        compiled = tuple(
+            _compile_rule(i, r, r.chat or default_chat, builder) for i, r in enumerate(rules)
         )
         # A rule can fire only if one of its `all` terms is found (any one: all are needed),
         # or, without `all`, one of its `any` terms; index it under the fewest terms that say so.
         by_term: dict[int, list[int]] = {}
-        for rule in rules:
+        for rule in compiled:
             triggers = (
                 (max(rule.all, key=lambda t: len(builder.terms[t].label)),)
                 if rule.all
@@ -219,7 +189,7 @@ class RuleSet:
             for term in set(triggers):
                 by_term.setdefault(term, []).append(rule.index)
         return cls(
-            rules=rules,
+            rules=compiled,
             terms=tuple(builder.terms),
             by_term={t: tuple(rs) for t, rs in by_term.items()},
             regex_terms=tuple(i for i, t in enumerate(builder.terms) if t.regexes),
@@ -232,10 +202,10 @@ class RuleSet:
         result: Hits = {}
         for name, raw in (("title", title), ("content", content)):
             found: dict[int, TermHit] = {}
-            text = normalize(raw)
+            text = normal_form(raw, cased=False)
             _scan(self.phrases, text, found, name, self.terms)
             if self.acronyms is not None:
-                _scan(self.acronyms, normalize_cased(raw), found, name, self.terms)
+                _scan(self.acronyms, normal_form(raw, cased=True), found, name, self.terms)
             for index in self.regex_terms:
                 term = self.terms[index]
                 for spelling, regex in term.regexes:
@@ -294,7 +264,7 @@ class RuleSet:
         return [Match(item, chat, tuple(hits)) for chat, hits in by_chat.items()]
 
 
-def _compile_rule(index: int, rule: RuleConfig, chat: str, builder: _Builder) -> CompiledRule:
+def _compile_rule(index: int, rule: RuleSpec, chat: str, builder: _Builder) -> CompiledRule:
     return CompiledRule(
         index=index,
         name=rule.name,

@@ -17,6 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from alerts import config as config_mod
+from alerts.config import rule_specs
 from alerts.rules import RuleSet
 from alerts.text.normalize import normalize
 
@@ -121,7 +122,7 @@ def main() -> int:
     text, entities = build_config(rng)
     config = config_mod.loads(text)
     started = time.perf_counter()
-    ours = RuleSet.from_config(config)
+    ours = RuleSet.compile(*rule_specs(config))
     compile_ms = (time.perf_counter() - started) * 1000
     baseline = Straightforward(config)
     stories = [story(rng, entities) for _ in range(STORIES)]

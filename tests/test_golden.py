@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from alerts.config import loads
+from alerts.config import loads, rule_specs
 from alerts.feeds.parse import parse_feed
 from alerts.message.render import MessageStyle, render
 from alerts.message.summary import summarize
@@ -65,7 +65,7 @@ rules:
     feeds: [prefix_term]
 """
 )
-RULES = RuleSet.from_config(CONFIG)
+RULES = RuleSet.compile(*rule_specs(CONFIG))
 
 # sample -> the bug(s) that make its output differ from its hand-corrected expected file.
 KNOWN_BUGS: dict[str, str] = {}

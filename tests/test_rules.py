@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from alerts.config import loads
-from alerts.models import FeedItem, Match, TermHit
+from alerts.config import loads, rule_specs
+from alerts.models import EntitySpec, FeedItem, Match, RuleSpec, TermHit
 from alerts.rules import RuleSet
 
 ENTITIES = """\
@@ -32,7 +36,7 @@ def item(title: str, content: str = "") -> FeedItem:
 def ruleset(rules_yaml: str, *, entities: str = ENTITIES, chat: str = "@main_chat") -> RuleSet:
     """A RuleSet from a config made of these rules (YAML list lines under ``rules:``)."""
     text = f'telegram:\n  chat: "{chat}"\n{entities}rules:\n{rules_yaml}'
-    return RuleSet.from_config(loads(text))
+    return RuleSet.compile(*rule_specs(loads(text)))
 
 
 def fired(
@@ -212,7 +216,7 @@ feeds:
 rules:
   - {name: r, all: [Putin], feeds: [korea, NK News]}
 """
-    rules = RuleSet.from_config(loads(text))
+    rules = RuleSet.compile(*rule_specs(loads(text)))
     assert fired(rules, "Putin speaks", labels=labels) == expected
 
 
@@ -245,7 +249,7 @@ def test_rules_to_different_chats_give_separate_matches_same_chat_merged() -> No
 
 def test_rule_without_destination_goes_to_default_chat() -> None:
     text = ENTITIES + "rules:\n  - {name: r, all: [Putin]}\n"
-    (match,) = RuleSet.from_config(loads(text), default_chat="stdout").match(item("Putin"))
+    (match,) = RuleSet.compile(*rule_specs(loads(text)), default_chat="stdout").match(item("Putin"))
     assert match.chat == "stdout"
 
 
@@ -303,3 +307,58 @@ def test_regex_hit_keeps_the_term_as_written() -> None:
     (match,) = one_rule("/icbms?/").match(item("ICBMs launched"))
     (hit,) = match.rules[0].hits
     assert (hit.term, hit.field, hit.position) == ("/icbms?/", "title", 0)
+
+
+# ---------------------------------------------------------------- compiled from specs
+
+
+def test_compiled_from_specs_without_a_config() -> None:
+    rules = RuleSet.compile(
+        [
+            RuleSpec("kim", "@a", all=("Kim Jong-un",), none=("South Korea",)),
+            RuleSpec("titles", None, any=("summit",), fields=("title",), silent=True),
+            RuleSpec("korea", "@a", any=("Pyongyang",), feeds=("korea",)),
+        ],
+        [EntitySpec("Kim Jong-un", ("Kim Jong Un", "North Korean leader"))],
+        default_chat="@default",
+    )
+
+    def fired(title: str, content: str, *labels: str) -> list[tuple[str, str, bool]]:
+        matches = rules.match(item(title, content), frozenset(labels))
+        return [(r.rule, m.chat, r.silent) for m in matches for r in m.rules]
+
+    assert fired("Talks", "<p>The North Korean leader in Pyongyang</p>") == [("kim", "@a", False)]
+    assert fired("Talks", "<p>Kim Jong Un and South Korea</p>") == []
+    assert fired("Summit", "<p>Pyongyang</p>", "korea") == [
+        ("titles", "@default", True),
+        ("korea", "@a", False),
+    ]
+    assert fired("Talks", "<p>at the summit</p>") == []
+
+
+def test_config_specs_keep_order_and_resolve_the_destination() -> None:
+    text = ENTITIES + (
+        'telegram: {chat: "@main_chat"}\n'
+        "feeds: [{url: 'https://x.example', name: x}]\n"
+        "rules:\n"
+        "  - {name: a, all: [Putin], none: [Kim], feeds: [x], fields: [title]}\n"
+        '  - {name: b, any: [oil, gas], chat: "@other", silent: true}\n'
+    )
+    rules, entities = rule_specs(loads(text))
+    assert rules == (
+        RuleSpec("a", "@main_chat", ("Putin",), (), ("Kim",), ("x",), ("title",), False),
+        RuleSpec("b", "@other", (), ("oil", "gas"), (), (), ("title", "content"), True),
+    )
+    assert entities[1] == EntitySpec("Vladimir Putin", ("Putin", "Russian President"))
+
+
+def test_the_rules_engine_needs_neither_config_nor_yaml() -> None:
+    code = (
+        "import sys, alerts.rules; "
+        "print(sorted(m for m in ('alerts.config', 'pydantic', 'yaml') if m in sys.modules))"
+    )
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    )
+    assert done.stdout.strip() == "[]"

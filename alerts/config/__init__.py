@@ -8,7 +8,8 @@ goes through them:
 - ``references``: checks across keys (unique URLs and names, rules naming known feeds);
 - ``load``: YAML read with the line of every key, problems located, the bot token;
 - ``watch``: the ConfigWatcher that reloads an edited file;
-- ``schema``: the key listing of ``check --schema``.
+- ``schema``: the key listing of ``check --schema``;
+- ``specs``: the rules and entities as the rules engine's specs (``alerts.rules``).
 
 Callers import from here (``from alerts.config import Config, loads``).
 """
@@ -33,6 +34,7 @@ from alerts.config.model import (
     Term,
 )
 from alerts.config.schema import schema_lines
+from alerts.config.specs import rule_specs
 from alerts.config.watch import ConfigWatcher
 from alerts.errors import ConfigError
 
@@ -58,6 +60,7 @@ __all__ = [
     "loads",
     "parse_duration",
     "read_token",
+    "rule_specs",
     "runnable_problems",
     "schema_lines",
 ]

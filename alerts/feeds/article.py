@@ -16,8 +16,8 @@ from dataclasses import replace
 from alerts.errors import FetchError
 from alerts.feeds.fetch import Fetcher
 from alerts.logs import event
-from alerts.message.summary import html_to_text
 from alerts.models import FeedItem
+from alerts.text.html import html_to_text
 
 log = logging.getLogger("alerts.feeds.article")
 

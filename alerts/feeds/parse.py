@@ -30,8 +30,8 @@ import feedparser
 import feedparser.api
 
 from alerts.errors import ParseError
-from alerts.message.summary import html_to_text
 from alerts.models import FeedItem, FetchedFeed
+from alerts.text.html import html_to_text
 
 # feedparser asks xml.sax for the libxml2 driver first. It is never installed with us, and a failed
 # import is not cached by Python, so every parse paid a search of sys.path for it; the driver is

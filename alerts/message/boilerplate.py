@@ -17,8 +17,7 @@ sentence.
   "Reporter Jane Doe", "(Reporting by ...; Editing by ...)", or a Korean "김민수 기자".
 - A list (``ul``/``ol``) whose every item is mostly link text (more characters inside links
   than outside) is not article text either: Google News' related headlines ("headline" and
-  publisher), share buttons, navigation. :class:`LinkList` keeps the count while the HTML is
-  read.
+  publisher), share buttons, navigation. ``text.html`` drops it while it reads the HTML.
 - An excerpt's truncation marker at the end of a line ("promises on […]") becomes an ellipsis
   ("promises on…"), by :func:`mark_excerpt`.
 """
@@ -26,7 +25,6 @@ sentence.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 _NAME = r"[A-Z][\w.'’-]*"
 _NAMES = rf"{_NAME}(?:(?:,? | and | & ){_NAME}){{0,5}}"
@@ -87,35 +85,3 @@ def is_noise(line: str) -> bool:
 def mark_excerpt(line: str) -> str:
     """An excerpt's trailing "[…]" as a plain ellipsis: "kept its promises on…"."""
     return _EXCERPT_END.sub("…", line)
-
-
-@dataclass
-class LinkList:
-    """An open ``ul``/``ol``: where its text starts, and how much of each item is link text."""
-
-    start: int
-    chars: int = 0
-    items: int = 0
-    link_items: int = 0
-    link_chars: int = 0
-    other_chars: int = 0
-
-    def count(self, chars: int, link: bool) -> None:
-        """Count text of the current item, inside a link or not."""
-        self.chars += chars
-        if link:
-            self.link_chars += chars
-        else:
-            self.other_chars += chars
-
-    def end_item(self) -> None:
-        """Count the item just read, if it had any text."""
-        if self.link_chars or self.other_chars:
-            self.items += 1
-            self.link_items += self.link_chars > self.other_chars
-        self.link_chars = self.other_chars = 0
-
-    def is_boilerplate(self) -> bool:
-        """Whether every item with text was mostly link text."""
-        self.end_item()
-        return 0 < self.items == self.link_items

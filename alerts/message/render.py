@@ -12,8 +12,8 @@ in a feed can never break a message. Layout::
     <a href="link">link</a>
 
 The terms in bold are found in the summary as the rules engine finds them in the story
-(``summary.find_terms``): "Erdoğan" for the spelling "Erdogan", "地震" inside "级地震，",
-"푸틴" in "푸틴은", never "us" for the acronym "US".
+(``text.spans.find_terms``, by the one definition in ``text.terms``): "Erdoğan" for the
+spelling "Erdogan", "地震" inside "级地震，", "푸틴" in "푸틴은", never "us" for the acronym "US".
 
 The message stays within Telegram's 4096 characters, counted as UTF-16 code units after entity
 parsing (https://core.telegram.org/bots/api#sendmessage): the summary is trimmed first, at a
@@ -30,9 +30,10 @@ from datetime import datetime
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
-from alerts.message.summary import find_terms, truncate_words
+from alerts.message.summary import truncate_words
 from alerts.models import Alert, Match, RuleHit, TermHit
 from alerts.text.normalize import normalize
+from alerts.text.spans import find_terms
 
 MAX_MESSAGE_UNITS = 4096
 MAX_REASON_CHARS = 600
@@ -113,10 +114,10 @@ def render(match: Match, summary: str, source: str, style: MessageStyle) -> Aler
 def bold_terms(text: str, spellings: list[str]) -> str:
     """``text`` escaped for Telegram HTML, with each matched term in bold.
 
-    Terms are found as the rules engine finds them (``alerts.message.summary.find_terms``: accents,
-    case, dashes and spaces ignored, whole words except in unspaced scripts and Hangul, a
-    trailing ``*`` extended over the word, acronyms such as "US" case-sensitive); the text is
-    escaped piece by piece, so a bold tag never lands inside an entity.
+    Terms are found as the rules engine finds them (``text.spans.find_terms``: accents, case,
+    dashes and spaces ignored, whole words except in unspaced scripts and Hangul, a trailing
+    ``*`` extended over the word, acronyms such as "US" case-sensitive); the text is escaped
+    piece by piece, so a bold tag never lands inside an entity.
     """
     out, at = [], 0
     for start, end in _merged(find_terms(text, spellings)):

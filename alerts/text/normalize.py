@@ -52,7 +52,8 @@ UNSPACED = (
 def is_unspaced(char: str) -> bool:
     """Whether a character belongs to a script that does not put spaces between words."""
     code = ord(char)
-    return any(low <= code <= high for low, high in UNSPACED)
+    # Latin, Greek, Cyrillic, Arabic, Indic...: below Thai, the first range; one comparison.
+    return code >= UNSPACED[0][0] and any(low <= code <= high for low, high in UNSPACED)
 
 
 def strip_accents(text: str) -> str:
