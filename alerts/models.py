@@ -13,6 +13,7 @@ from typing import Literal
 # "error" our own fault (the store, or a bug), logged loudly.
 TripStatus = Literal["ok", "not_modified", "unchanged", "failed", "gone", "backoff", "error"]
 HealthChange = Literal["broken", "recovered", "gone"]
+TermKind = Literal["entity", "phrase", "regex"]  # what a rule term is (``TermHit.kind``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,7 @@ class TermHit:
     field: str
     position: int
     entity: str | None = None
-    kind: str = "phrase"  # "entity", "phrase" or "regex"
+    kind: TermKind = "phrase"
 
 
 @dataclass(frozen=True, slots=True)

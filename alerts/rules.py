@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import ahocorasick
 
-from alerts.models import EntitySpec, FeedItem, Match, RuleHit, RuleSpec, TermHit
+from alerts.models import EntitySpec, FeedItem, Match, RuleHit, RuleSpec, TermHit, TermKind
 from alerts.text.html import html_to_text
 from alerts.text.normalize import normalize
 from alerts.text.regex import Regex, compile_regex, is_regex_term
@@ -56,7 +56,7 @@ class _Term:
     regexes: tuple[tuple[str, Regex], ...]
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> TermKind:
         if self.entity is not None:
             return "entity"
         return "regex" if self.regexes else "phrase"
