@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alerts import commands, logs
 from alerts import config as config_mod
@@ -49,7 +50,17 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: $LOGLEVEL, else INFO; WARNING for demo)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_run_command, _demo_command, _explain_command, _similar_command,
+                _operator_commands, _check_command):  # fmt: skip
+        add(sub, common)
+    return parser
 
+
+if TYPE_CHECKING:  # subscriptable for type checkers only
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def _run_command(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     run = sub.add_parser(
         "run",
         parents=[common],
@@ -81,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
         "pending and exit 75 (default 10m)",
     )
 
+
+def _demo_command(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     demo = sub.add_parser(
         "demo",
         parents=[common],
@@ -90,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--jsonl", action="store_true", help="print alerts as JSON lines")
 
+
+def _explain_command(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     explain = sub.add_parser(
         "explain",
         parents=[common],
@@ -108,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("text", nargs="?", default="", help="the story's content; - reads stdin")
 
+
+def _similar_command(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     similar = sub.add_parser(
         "similar",
         parents=[common],
@@ -124,6 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     similar.add_argument("titles", nargs="*", metavar="TITLE", help="two titles to compare")
 
+
+def _operator_commands(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     status = sub.add_parser(
         "status",
         parents=[common],
@@ -139,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _config_arg(redrive)
 
+
+def _check_command(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     check = sub.add_parser(
         "check",
         parents=[common],
@@ -149,7 +170,6 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--schema", action="store_true", help="print every accepted key with its default, and exit"
     )
-    return parser
 
 
 def _config_arg(parser: argparse.ArgumentParser) -> None:
