@@ -1,9 +1,10 @@
 """When each feed is polled and when alerts are delivered (APScheduler).
 
 ``run_once`` polls every feed once, then drains the outbox until it is empty or the deadline
-passes. ``serve`` runs APScheduler's AsyncIOScheduler (one scheduler for all work): one
+passes. ``Service`` runs APScheduler's AsyncIOScheduler (one scheduler for all work): one
 interval job per feed with jitter, ``max_instances=1`` so a feed is never polled twice at once,
-``coalesce`` so a late job runs once; a feed in backoff skips its turns until its ``next_poll``.
+``coalesce`` so a late job runs once; a feed in backoff skips its turns until its ``next_poll``
+(the trip sees it in its one read, ``pipeline.poll_feed(backoff=True)``).
 The courier drains each chat in its own task as alerts arrive. SIGINT/SIGTERM stop it: no new
 polls or sends start, an in-flight send gets a grace period to finish (else its alert stays
 pending), and the store is closed by the caller.
