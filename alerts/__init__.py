@@ -12,7 +12,7 @@ write; then the courier delivers what the trip queued::
 Stages pass the frozen dataclasses of ``alerts.models`` to each other. Each third-party library
 is imported by one module, or one package, only:
 
-    httpx, httpx-aiohttp, aiohttp  feeds/fetch.py (and the article fetch through it)
+    httpx, httpx-aiohttp, aiohttp  feeds/fetch.py and feeds/transport.py (aiohttp under httpx)
     feedparser                     feeds/parse.py, run only in parse_pool's child processes
     trafilatura                    feeds/article.py, imported when an article is first fetched
     pyahocorasick                  rules.py

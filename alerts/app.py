@@ -26,6 +26,7 @@ def fetch_limits(config: Config) -> FetchLimits:
         max_bytes=polling.max_bytes,
         max_redirects=polling.max_redirects,
         concurrency=polling.concurrency,
+        private_networks=tuple(polling.article_private_networks),
     )
 
 

@@ -12,9 +12,12 @@ the entries the store committed). The policies decided here:
   alerted to a chat, or alerted earlier in this same trip, is not alerted there again; if it
   comes from another source it joins that story's cluster (also when no rule of that chat
   fires on it), and the sent message is edited to list the source (``dedup.max_edits``).
-- **Backoff.** After the n-th failure in a row a feed waits ``interval * 2**(n-1)``, capped at
-  ``polling.backoff_max``, or the server's Retry-After when longer (at most a day); it is never
-  given up, except on 410 Gone, which stops its polling.
+- **Backoff.** A failure is any trip that did not get a feed in: the fetch or the parse failing,
+  or an unexpected exception (a ``TripError``: a bug, ours or a library's), so that no fault of
+  one feed repeats on every poll. After the n-th failure in a row a feed waits
+  ``interval * 2**(n-1)``, capped at ``polling.backoff_max`` (the doubling is bounded before it is
+  computed, so a streak of any length cannot overflow), or the server's Retry-After when longer
+  (at most a day); it is never given up, except on 410 Gone, which stops its polling.
 - **Health.** A feed failing for ``polling.broken_after`` is reported to the admins once, and
   once more when it works again; a 410 is reported at once (``message.notices``).
 """
@@ -29,7 +32,7 @@ from alerts.config import Config, FeedConfig
 from alerts.dedup.keys import story_key
 from alerts.dedup.scoring import DuplicateVerdict
 from alerts.dedup.window import Entry, StoryWindow
-from alerts.errors import FeedGone, FetchError, ParseError
+from alerts.errors import FeedGone, FetchError, ParseError, TripError
 from alerts.message.notices import health_notices
 from alerts.message.render import MessageStyle, render
 from alerts.message.summary import summarize
@@ -142,8 +145,11 @@ def unchanged(policy: Policy, feed: FeedConfig, read: FeedForUpdate,
     return Decision(intent, health=change)
 
 
+FeedFailure = FetchError | ParseError | TripError
+
+
 def failed(policy: Policy, feed: FeedConfig, read: FeedForUpdate,
-           error: FetchError | ParseError, now: datetime) -> Decision:  # fmt: skip
+           error: FeedFailure, now: datetime) -> Decision:  # fmt: skip
     """A fetch or parse error: one more failure, a backoff, maybe a notice."""
     gone = isinstance(error, FeedGone)
     retry_after = error.retry_after if isinstance(error, FetchError) else None
@@ -261,7 +267,7 @@ class Trip:
     digest: str = ""
     items: tuple[FeedItem, ...] = ()
     fresh: tuple[FeedItem, ...] = ()
-    error: FetchError | ParseError | None = None
+    error: FeedFailure | None = None
 
 
 def decide(policy: Policy, trip: Trip) -> Decision:

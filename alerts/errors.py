@@ -59,6 +59,11 @@ class FeedGone(FetchError):
     """The server answered 410 Gone: the feed is not polled again until the config changes."""
 
 
+class AddressRefused(FetchError):
+    """An article link, or a redirect on its way, leads to an address the bot does not fetch
+    (loopback, private, link-local, reserved: ``alerts.feeds.addresses``)."""
+
+
 class ParseError(AlertsError):
     """A feed body is not a feed that can be read at all."""
 
@@ -71,6 +76,16 @@ class ParseError(AlertsError):
         # Raised in the parse process and pickled back (``alerts.feeds.parse_pool``): pickle would
         # call __init__ with the one formatted message.
         return type(self), (self.url, self.reason)
+
+
+class TripError(AlertsError):
+    """An unexpected exception in one feed's trip (a bug, ours or a library's): counted as that
+    feed's failure, so it backs off like any other, and the other feeds go on."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"{url}: {reason}")
 
 
 class StoreError(AlertsError):

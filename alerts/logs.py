@@ -1,18 +1,36 @@
-"""Logging: one line per event with stable snake_case fields, and never the bot token.
+"""Logging: one line per event with stable snake_case fields, and never a secret.
 
 The token is part of every Bot API URL; httpx logs request URLs at INFO and
 python-telegram-bot logs the API URL at DEBUG (shared/telegram-notes.md). So the handler's
 formatter replaces the token in every formatted line, tracebacks included, and httpx/httpcore
-are held at WARNING.
+are held at WARNING. URLs can carry secrets too: a ``user:password@`` (RFC 3986 §3.2.1 calls
+it deprecated, and feeds still use it) and query values named like ``token``, ``key``,
+``password`` or ``secret``. :func:`redact` hides both; it is applied to every field of
+:func:`event`, to every formatted line, and to the notices the admins are sent.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import IO
 
 _REDACTED = "<redacted>"
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^\s/?#@]*@")
+_SECRET_PARAM = re.compile(
+    r"(?i)([?&;][^\s=&#;]*(?:token|key|pass|secret|sig|auth|session|credential)[^\s=&#;]*=)"
+    r"[^\s&#;]*"
+)
+
+
+def redact(text: str) -> str:
+    """``text`` with the userinfo of every URL and the values of secret-named query
+    parameters replaced: ``https://<redacted>@host/feed?token=<redacted>``."""
+    if "://" not in text and "=" not in text:
+        return text  # the common case costs one scan
+    text = _USERINFO.sub(rf"\1{_REDACTED}@", text)
+    return _SECRET_PARAM.sub(rf"\1{_REDACTED}", text)
 
 
 class RedactingFormatter(logging.Formatter):
@@ -27,7 +45,7 @@ class RedactingFormatter(logging.Formatter):
         line = super().format(record)
         for secret in self.secrets:
             line = line.replace(secret, _REDACTED)
-        return line
+        return redact(line)
 
 
 def setup(
@@ -56,8 +74,17 @@ def _value(value: object) -> str:
     return text
 
 
-def event(logger: logging.Logger, level: int, name: str, **fields: object) -> None:
-    """Log ``name key=value ...`` (logfmt), fields in the order given."""
+def event(
+    logger: logging.Logger,
+    level: int,
+    name: str,
+    *,
+    exc_info: BaseException | None = None,
+    **fields: object,
+) -> None:
+    """Log ``name key=value ...`` (logfmt), fields in the order given and redacted; with
+    ``exc_info``, its traceback follows."""
     if logger.isEnabledFor(level):
-        pairs = " ".join(f"{k}={_value(v)}" for k, v in fields.items() if v is not None)
-        logger.log(level, "%s %s", name, pairs)
+        pairs = " ".join(f"{k}={_value(redact(str(v)))}" for k, v in fields.items()
+                         if v is not None)  # fmt: skip
+        logger.log(level, "%s %s", name, pairs, exc_info=exc_info)

@@ -11,6 +11,11 @@ without its alert queued). Deciding, writing and adding to the window run withou
 ``await`` in between: concurrent trips in this process take turns there, so each decides
 against every story committed before it. Nothing here raises for one feed's fault; the
 policies are stated in ``alerts.decide``.
+
+Any exception while fetching, parsing, getting articles or deciding for one feed is that
+feed's failure: counted and backed off like an HTTP 500 (``decide`` policy), and logged
+CRITICAL with its traceback once, when it first appears in a failure streak, not on every
+poll. Only a trip that cannot write its outcome (``StoreError``) stays an "error".
 """
 
 from __future__ import annotations
@@ -19,18 +24,18 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from alerts.config import Config, FeedConfig, rule_specs
 from alerts.decide import Decision, Policy, Trip, decide, select_new
 from alerts.dedup.window import Entry, StoryWindow
-from alerts.errors import AlertsError, FetchError, ParseError
+from alerts.errors import AlertsError, FetchError, ParseError, TripError
 from alerts.feeds.article import MAX_ARTICLES_PER_POLL, fetch_article, is_stub
 from alerts.feeds.fetch import Fetcher
 from alerts.feeds.parse_pool import ParsePool
 from alerts.logs import event
-from alerts.models import FeedItem, PollResult
+from alerts.models import FeedForUpdate, FeedItem, FeedState, PollResult
 from alerts.rules import RuleSet
 from alerts.store import Store
 
@@ -111,20 +116,36 @@ async def _fetch_and_parse(
     if backoff and read.state.next_poll and read.state.next_poll > now:
         return PollResult(feed.url, "backoff")
     try:
-        fetched = await ctx.fetcher.fetch(feed.url, read.state.etag, read.state.last_modified)
-        if fetched is None:
-            return Trip(feed, read, now)
-        digest = hashlib.sha256(fetched.body).hexdigest()
-        if digest == read.state.content_hash:
-            return Trip(feed, read, now, fetched, digest)
-        items = await ctx.parser.parse(fetched, feed.display_name)
+        return await _fetched(ctx, feed, read, now)
     except (FetchError, ParseError) as e:
         return Trip(feed, read, now, error=e)
-    config = ctx.config
-    fresh = select_new(items, read, feed.backfill, config.items.max_age, now)
+    except Exception as e:  # a bug: this feed fails alone, counted, and backs off
+        return Trip(feed, read, now, error=_unexpected(feed, read.state, e))
+
+
+async def _fetched(ctx: Context, feed: FeedConfig, read: FeedForUpdate, now: datetime) -> Trip:
+    auth = feed.auth.basic if feed.auth is not None else None
+    fetched = await ctx.fetcher.fetch(feed.url, read.state.etag, read.state.last_modified, auth)
+    if fetched is None:
+        return Trip(feed, read, now)
+    digest = hashlib.sha256(fetched.body).hexdigest()
+    if digest == read.state.content_hash:
+        return Trip(feed, read, now, fetched, digest)
+    items = await ctx.parser.parse(fetched, feed.display_name)
+    fresh = select_new(items, read, feed.backfill, ctx.config.items.max_age, now)
     if feed.fetch_article:
         items, fresh = await _with_articles(ctx, items, fresh)
     return Trip(feed, read, now, fetched, digest, tuple(items), tuple(fresh))
+
+
+def _unexpected(feed: FeedConfig, before: FeedState, error: Exception) -> TripError:
+    """An unexpected exception as the feed's failure; its traceback is logged when it is new
+    to the streak (the feed's last error was another), so a lasting bug logs it once."""
+    failure = TripError(feed.url, f"unexpected {type(error).__name__}: {error}")
+    if not (before.last_error or "").startswith(f"unexpected {type(error).__name__}:"):
+        event(log, logging.CRITICAL, "poll_crashed", feed_url=feed.url, error=failure.reason,
+              exc_info=error)  # fmt: skip
+    return failure
 
 
 async def _with_articles(
@@ -141,7 +162,11 @@ async def _with_articles(
 
 def _record(ctx: Context, trip: Trip) -> PollResult:
     """Decide, write and remember; no await here, so concurrent trips cannot interleave."""
-    decision = decide(ctx.policy, trip)
+    try:
+        decision = decide(ctx.policy, trip)
+    except Exception as e:  # a bug deciding this feed: its failure, written and backed off
+        failure = _unexpected(trip.feed, trip.read.state, e)
+        decision = decide(ctx.policy, replace(trip, error=failure))
     intent = decision.intent
     queued = ctx.store.update_feed(intent, trip.now)
     for entry in intent.window:
@@ -188,9 +213,12 @@ def _guarded_sync(feed: FeedConfig, work: Callable[[], PollResult]) -> PollResul
 
 
 def _crashed(feed: FeedConfig, error: Exception) -> PollResult:
-    """Our own fault (the store, or a bug) in one trip: logged, and the other feeds go on."""
+    """Our own fault (the store, or a bug writing) in one trip: logged, and the other feeds go
+    on; nothing was written, so it is not counted."""
     if isinstance(error, AlertsError):
         event(log, logging.ERROR, "poll_failed", feed_url=feed.url, error=str(error))
         return PollResult(feed.url, "error", error=str(error))
-    log.critical("poll_crashed feed_url=%s", feed.url, exc_info=error)  # a bug: say it loudly
+    # A bug outside the feed's own work (writing its outcome): say it loudly.
+    event(log, logging.CRITICAL, "poll_crashed", feed_url=feed.url, error=repr(error),
+          exc_info=error)  # fmt: skip
     return PollResult(feed.url, "error", error=repr(error))

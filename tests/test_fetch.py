@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from alerts.errors import FeedGone, FetchError
-from alerts.feeds.fetch import Fetcher, FetchLimits, retry_after_seconds
+from alerts.errors import AddressRefused, FeedGone, FetchError
+from alerts.feeds.fetch import Fetcher, FetchLimits, HostSlots, origin, retry_after_seconds
+from alerts.feeds.transport import PublicResolver
 from alerts.models import FetchedFeed
 from tests.fakes.feeds import FeedServer, rss
 
@@ -20,6 +21,14 @@ def fetch(url: str, limits: FetchLimits | None = None, **kwargs: str) -> Fetched
     async def go() -> FetchedFeed | None:
         async with Fetcher(limits or FetchLimits(timeout=5)) as fetcher:
             return await fetcher.fetch(url, **kwargs)
+
+    return asyncio.run(go())
+
+
+def fetch_page(url: str, limits: FetchLimits | None = None) -> FetchedFeed | None:
+    async def go() -> FetchedFeed | None:
+        async with Fetcher(limits or FetchLimits(timeout=5)) as fetcher:
+            return await fetcher.fetch_page(url)
 
     return asyncio.run(go())
 
@@ -158,3 +167,135 @@ def test_304_answers_keep_their_connection() -> None:
     got = asyncio.run(go())
     assert got[0] is not None and got[1:] == [None] * 10
     assert connections == 1
+
+
+# ---------------------------------------------------------------- per-host slots (issue 13, 8)
+
+
+def test_a_host_that_never_answers_holds_only_its_own_slots(feeds: FeedServer) -> None:
+    """100 feeds on a host that accepts connections and never answers, asked first, and 10 on
+    a healthy host: every healthy feed is in while the black hole's first requests are still
+    waiting for their time limit. Both servers are on 127.0.0.1: hosts are host:port."""
+    healthy = [feeds.set(f"/h{n}.xml", BODY) for n in range(10)]
+    limits = FetchLimits(timeout=30, concurrency=20, per_host=4)
+
+    async def go() -> tuple[list[FetchedFeed | None], int]:
+        connected = 0
+        holding = asyncio.Event()
+
+        async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal connected
+            connected += 1
+            if connected == limits.per_host:
+                holding.set()
+            await reader.read()  # until the client hangs up
+            writer.close()
+
+        server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+        hole = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        async with server, Fetcher(limits) as fetcher:
+            stuck = [asyncio.create_task(fetcher.fetch(f"{hole}/{n}.xml")) for n in range(100)]
+            await holding.wait()  # the black hole holds its slots
+            fetched = asyncio.ensure_future(asyncio.gather(*map(fetcher.fetch, healthy)))
+            await asyncio.wait([fetched, *stuck], return_when=asyncio.FIRST_COMPLETED)
+            stuck_done = sum(t.done() for t in stuck)
+            for task in [fetched, *stuck]:
+                task.cancel()
+            results = await asyncio.gather(fetched, *stuck, return_exceptions=True)
+        got = results[0]
+        assert isinstance(got, list), f"healthy feeds not fetched: {got!r}"
+        return got, stuck_done
+
+    got, stuck_done = asyncio.run(go())
+    assert stuck_done == 0  # no black-hole request had timed out yet
+    assert all(g is not None and g.body == BODY.encode() for g in got)
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("http://127.0.0.1:8080/a", "127.0.0.1:8080"),
+        ("http://127.0.0.1/a", "127.0.0.1:80"),
+        ("https://User:pw@News.Example/a", "news.example:443"),
+        ("http://[::1]:81/", "::1:81"),
+    ],
+)
+def test_a_host_is_its_name_and_port(url: str, key: str) -> None:
+    assert origin(url) == key
+
+
+def test_host_slots_are_forgotten_when_unused() -> None:
+    async def go() -> tuple[int, int]:
+        slots = HostSlots(2)
+        async with slots.hold("a:80"), slots.hold("b:80"):
+            during = len(slots)
+        return during, len(slots)
+
+    assert asyncio.run(go()) == (2, 0)
+
+
+# ---------------------------------------------------------------- article pages (issue 13, 5)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::ffff:127.0.0.1]"])
+def test_an_article_page_on_loopback_is_refused(feeds: FeedServer, host: str) -> None:
+    url = feeds.set("/secret", "internal").replace("127.0.0.1", host)
+    with pytest.raises(AddressRefused, match="loopback") as refused:
+        fetch_page(url)
+    assert refused.value.url == url
+    assert "/secret" not in feeds.requests
+    assert fetch(feeds.url("/secret")) is not None  # a feed (the operator's choice) may be local
+
+
+def test_a_redirect_from_an_allowed_host_to_loopback_is_refused(feeds: FeedServer) -> None:
+    secret = feeds.set("/secret", "internal")
+    limits = FetchLimits(timeout=5, private_networks=("127.0.0.2/32",))
+    with FeedServer("127.0.0.2") as allowed:
+        page = allowed.set("/page", "<html><p>fine</p></html>", content_type="text/html")
+        hop = allowed.set("/go", "", status=302, headers={"Location": secret}, conditional=False)
+        got = fetch_page(page, limits)
+        assert got is not None and got.body.startswith(b"<html>")  # the allowed network
+        with pytest.raises(AddressRefused, match=r"127\.0\.0\.1 is a loopback address"):
+            fetch_page(hop, limits)
+        assert allowed.requests["/go"] == 1
+    assert "/secret" not in feeds.requests
+
+
+def test_an_allowed_network_is_fetched(feeds: FeedServer) -> None:
+    url = feeds.set("/page", "<html><p>self-hosted</p></html>", content_type="text/html")
+    got = fetch_page(url, FetchLimits(timeout=5, private_networks=("127.0.0.0/8", "::1")))
+    assert got is not None and b"self-hosted" in got.body
+
+
+class Answers:
+    """An aiohttp resolver that answers fixed addresses (a name with several)."""
+
+    def __init__(self, *addresses: str) -> None:
+        self.addresses = addresses
+
+    async def resolve(self, host: str, port: int = 0, family: int = 0) -> list[dict[str, object]]:
+        return [{"hostname": host, "host": a, "port": port, "family": 0, "proto": 0, "flags": 0}
+                for a in self.addresses]  # fmt: skip
+
+    async def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("addresses", "refused"),
+    [
+        (("93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"), None),
+        (("93.184.215.14", "10.0.0.7"), "10.0.0.7 is a private address"),  # every one checked
+        (("fe80::1%2",), "fe80::1%2 is a link-local address"),
+    ],
+)
+def test_the_resolver_refuses_a_name_with_any_refused_address(
+    addresses: tuple[str, ...], refused: str | None
+) -> None:
+    resolver = PublicResolver((), inner=Answers(*addresses))  # type: ignore[arg-type]
+    if refused is None:
+        found = asyncio.run(resolver.resolve("news.example", 443))
+        assert [r["host"] for r in found] == list(addresses)
+        return
+    with pytest.raises(AddressRefused, match=refused):
+        asyncio.run(resolver.resolve("news.example", 443))

@@ -189,3 +189,45 @@ def test_a_reused_guid_is_the_same_item(tmp_path: Path, feeds: FeedServer) -> No
     )
     bot.once()
     assert bot.alerts() == []
+
+
+INTERNAL = """<html><body><article><h1>Earthquake drill</h1>
+<p>INTERNAL ONLY: the earthquake drill roster, the admin passwords and the payroll of the
+operator's private network, which no one outside it should ever read, are on this page.</p>
+<p>Do not forward this page to anyone outside the building, under any circumstances.</p>
+</article></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("via", "allow", "fetched"),
+    [
+        ("link", [], False),  # the item links to 127.0.0.1
+        ("redirect", ["127.0.0.2"], False),  # an allowed host sends it on to 127.0.0.1
+        ("link", ["127.0.0.1"], True),  # the operator allows it (a self-hosted site)
+    ],
+)
+def test_an_item_linking_to_an_internal_page_is_not_fetched(
+    tmp_path: Path, feeds: FeedServer, caplog: pytest.LogCaptureFixture,
+    via: str, allow: list[str], fetched: bool,
+) -> None:  # fmt: skip
+    """Whoever writes a feed chooses its links: a page on 127.0.0.1 is not fetched, not even
+    through a redirect, and the alert carries the item's own text; with the network allowed it
+    is fetched (issue 13, finding 5)."""
+    bot = Bot(tmp_path, feeds, '  - {{url: "{base}/f.xml", backfill: 5, fetch_article: true}}')
+    polling = bot.config.polling.model_copy(update={"article_private_networks": allow})
+    bot.config = bot.config.model_copy(update={"polling": polling})
+    secret = feeds.set("/secret", INTERNAL, content_type="text/html; charset=utf-8")
+    with FeedServer("127.0.0.2") as other:
+        hop = other.set("/go", "", status=302, headers={"Location": secret}, conditional=False)
+        link = hop if via == "redirect" else secret
+        feeds.set("/f.xml", rss([{"title": "Earthquake drill today", "link": link, "guid": "g1",
+                                  "description": "A drill.",
+                                  "date": datetime.now(UTC).isoformat()}]))  # fmt: skip
+        bot.once()
+    out = bot.out.getvalue()
+    assert ("INTERNAL ONLY" in out) is fetched
+    assert feeds.requests.get("/secret", 0) == int(fetched)
+    assert ("article_refused" in caplog.text) is not fetched
+    if not fetched:
+        assert "**Earthquake drill today**\nA drill." in out
+        assert "127.0.0.1 is a loopback address" in caplog.text

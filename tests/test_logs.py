@@ -51,3 +51,35 @@ def test_httpx_request_lines_are_held_at_warning(stream: io.StringIO) -> None:
 def test_event_is_logfmt(stream: io.StringIO, fields: dict[str, object], expected: str) -> None:
     logs.event(logging.getLogger("t"), logging.INFO, "ev", **fields)
     assert stream.getvalue().rstrip("\n").endswith(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("http://user:secret@127.0.0.1:8080/f.xml", "http://<redacted>@127.0.0.1:8080/f.xml"),
+        ("https://token@host/feed", "https://<redacted>@host/feed"),
+        ("https://h/f?token=abc&page=2", "https://h/f?token=<redacted>&page=2"),
+        ("https://h/f?page=2&api_key=abc#top", "https://h/f?page=2&api_key=<redacted>#top"),
+        ("https://h/f?Password=x;sig=y", "https://h/f?Password=<redacted>;sig=<redacted>"),
+        ("https://h/a@b?page=2", "https://h/a@b?page=2"),  # an @ in the path is no userinfo
+        ("HTTP 500 Internal", "HTTP 500 Internal"),
+    ],
+)
+def test_redact_hides_userinfo_and_secret_query_values(text: str, expected: str) -> None:
+    assert logs.redact(text) == expected
+
+
+def test_every_event_field_and_traceback_is_redacted(
+    stream: io.StringIO, caplog: pytest.LogCaptureFixture
+) -> None:
+    log = logging.getLogger("t")
+    logs.event(log, logging.WARNING, "ev", feed_url="http://u:hunter2@h/f?key=k3y",
+               error="Cannot connect to http://u:hunter2@h/f")  # fmt: skip
+    try:
+        raise ValueError("refused http://u:hunter2@h/f")
+    except ValueError as e:
+        logs.event(log, logging.CRITICAL, "crash", exc_info=e)
+    messages = " ".join(r.getMessage() for r in caplog.records)
+    assert "hunter2" not in messages and "k3y" not in messages  # the fields, as logged
+    assert "hunter2" not in stream.getvalue()  # the formatter: tracebacks too
+    assert "Traceback" in stream.getvalue()

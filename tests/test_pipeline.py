@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -9,9 +11,16 @@ from pathlib import Path
 import pytest
 
 from alerts.decide import select_new
-from alerts.models import FeedForUpdate, FeedItem, FeedState
+from alerts.feeds.parse_pool import ParsePool
+from alerts.models import FeedForUpdate, FeedItem, FeedState, FeedUpdateIntent, FetchedFeed
 from tests.fakes.feeds import FeedServer, rss
 from tests.helpers import NOW, Bot, item
+
+
+def allow_local_articles(bot: Bot) -> None:
+    """Article pages on 127.0.0.1 (the test servers) allowed, as for a self-hosted site."""
+    polling = bot.config.polling.model_copy(update={"article_private_networks": ["127.0.0.0/8"]})
+    bot.config = bot.config.model_copy(update={"polling": polling})
 
 
 @pytest.fixture
@@ -44,6 +53,57 @@ def test_one_broken_feed_never_stops_the_others(
     assert bad.error_streak == 1
     assert expected in (bad.last_error or "")
     assert bad.next_poll is not None and bad.next_poll > datetime.now(UTC)
+
+
+def test_a_feed_failing_for_days_still_backs_off_and_the_others_send(
+    two_feeds: Bot, feeds: FeedServer
+) -> None:
+    """A streak of 60 failures (5 hours of cron runs every 5 minutes): the 61st is counted and
+    waits backoff_max, and the other feed's alert goes out (issue 13, finding 1)."""
+    url = feeds.url("/bad.xml")
+    stored = FeedUpdateIntent(url, "failed", error="HTTP 500", error_streak=60, next_poll=NOW)
+    two_feeds.store.update_feed(stored, NOW)
+    feeds.set("/bad.xml", "oops", status=500)
+    feeds.set("/good.xml", rss([item(1, "Earthquake hits coast")]))
+    assert two_feeds.once() == 0
+    assert two_feeds.alerts() == ["**Earthquake hits coast**"]
+    bad = two_feeds.store.feed_state(url)
+    assert bad.error_streak == 61
+    assert bad.next_poll is not None
+    wait = bad.next_poll - datetime.now(UTC)
+    assert two_feeds.config.polling.backoff_max - timedelta(minutes=5) < wait
+    assert wait <= two_feeds.config.polling.backoff_max
+
+
+def test_an_unexpected_exception_is_a_counted_failure_with_one_traceback(
+    two_feeds: Bot, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    """A bug in one feed's trip (here in parsing) fails that feed like an HTTP error: counted,
+    backed off, the traceback logged on the first failure of the streak only, and the other
+    feeds go on (issue 13, finding 1)."""
+    parse = ParsePool.parse
+
+    async def buggy(self: ParsePool, fetched: FetchedFeed, name: str) -> list[FeedItem]:
+        if fetched.url.endswith("/bad.xml"):
+            raise RuntimeError("a bug in parsing")
+        return await parse(self, fetched, name)
+
+    monkeypatch.setattr(ParsePool, "parse", buggy)
+    feeds.set("/bad.xml", rss([item(2, "Calm")]))
+    feeds.set("/good.xml", rss([item(1, "Earthquake hits coast")]))
+    assert two_feeds.once() == 0
+    assert two_feeds.alerts() == ["**Earthquake hits coast**"]
+    url = feeds.url("/bad.xml")
+    first = two_feeds.store.feed_state(url)
+    assert first.error_streak == 1
+    assert first.last_error == "unexpected RuntimeError: a bug in parsing"
+    assert first.next_poll is not None and first.next_poll > datetime.now(UTC)
+    assert two_feeds.poll(0).status == "failed"
+    assert two_feeds.store.feed_state(url).error_streak == 2
+    crashes = [r for r in caplog.records if r.getMessage().startswith("poll_crashed")]
+    assert len(crashes) == 1
+    assert crashes[0].levelno == logging.CRITICAL and crashes[0].exc_info is not None
 
 
 def test_failing_feed_backs_off_longer_each_time_and_recovers(
@@ -170,6 +230,7 @@ ARTICLE = """<html><head><title>Quake</title></head><body>
 
 def test_stub_items_get_their_article_text(tmp_path: Path, feeds: FeedServer) -> None:
     bot = Bot(tmp_path, feeds, '  - {{url: "{base}/f.xml", backfill: 5, fetch_article: true}}')
+    allow_local_articles(bot)
     page = feeds.set("/article/1", ARTICLE, content_type="text/html; charset=utf-8")
     stub = {
         "title": "Earthquake strikes off Chile",
@@ -190,6 +251,35 @@ def test_stub_items_get_their_article_text(tmp_path: Path, feeds: FeedServer) ->
     assert "A magnitude 7.1 **earthquake** struck off the coast of Chile" in out
     assert "newsletter" not in out and "Subscribe" not in out
     assert "**Earthquake felt in Peru**\nShort." in out  # a failed page keeps the item as it was
+
+
+@pytest.mark.parametrize("failure", ["import", "extract"])
+def test_extraction_failing_in_any_way_keeps_the_item_as_it_was(
+    tmp_path: Path, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture, failure: str,
+) -> None:  # fmt: skip
+    """trafilatura not importing (lxml_html_clean missing after an old pip) or raising: the
+    item is alerted with its own text, and the failure logged (issue 13, finding 6)."""
+    if failure == "import":
+        monkeypatch.setitem(sys.modules, "trafilatura", None)  # import raises ImportError
+    else:
+        import trafilatura
+
+        def extract(*args: object, **kwargs: object) -> str:
+            raise ValueError("lxml.html.clean module is now a separate project")
+
+        monkeypatch.setattr(trafilatura, "extract", extract)
+    bot = Bot(tmp_path, feeds, '  - {{url: "{base}/f.xml", backfill: 5, fetch_article: true}}')
+    allow_local_articles(bot)
+    page = feeds.set("/article/1", ARTICLE, content_type="text/html; charset=utf-8")
+    stub = {"title": "Earthquake strikes off Chile", "link": page, "guid": "g1",
+            "description": "Officials said.", "date": NOW.isoformat()}  # fmt: skip
+    feeds.set("/f.xml", rss([stub]))
+    bot.once()
+    assert "**Earthquake strikes off Chile**\nOfficials said." in bot.out.getvalue()
+    assert feeds.requests["/article/1"] == 1
+    assert bot.store.feed_state(feeds.url("/f.xml")).error_streak == 0
+    assert "article_extraction_failed" in caplog.text
 
 
 def test_admins_hear_once_when_a_feed_stays_broken_and_when_it_recovers(

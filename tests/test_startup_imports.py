@@ -117,6 +117,7 @@ def test_the_service_never_imports_feedparser(
 
 
 ARTICLE_FEED = """\
+polling: {{article_private_networks: [127.0.0.1]}}  # the test server's pages are on loopback
 feeds:
   - {{url: "{feed}", name: Stubs, backfill: 5, fetch_article: {fetch_article}}}
 rules:

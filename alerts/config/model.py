@@ -7,13 +7,23 @@ keys (duplicate URLs, rules naming unknown feeds) live in ``references``, on the
 
 from __future__ import annotations
 
+import ipaddress
+import os
 import re
 from datetime import timedelta
-from typing import Annotated, Literal
-from urllib.parse import urlsplit
+from typing import Annotated, Any, Literal
+from urllib.parse import unquote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    model_validator,
+)
 
 from alerts.config.durations import parse_duration
 from alerts.text.normalize import normalize
@@ -29,6 +39,13 @@ def _http_url(value: object) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("not an http(s) URL")
     return value.strip()
+
+
+def _network(value: object) -> str:
+    try:
+        return str(ipaddress.ip_network(str(value).strip(), strict=False))
+    except ValueError as e:
+        raise ValueError(f"not an IP network or address: {value!r}") from e
 
 
 def _chat(value: object) -> str:
@@ -61,6 +78,7 @@ Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 Term = Annotated[str, AfterValidator(_term)]
 HttpUrl = Annotated[str, BeforeValidator(_http_url)]
 Chat = Annotated[str, BeforeValidator(_chat)]
+Network = Annotated[str, BeforeValidator(_network)]
 
 
 class Section(BaseModel):
@@ -91,6 +109,11 @@ class PollingConfig(Section):
     broken_after: Duration = Field(
         timedelta(hours=6), description="tell the admins when a feed has failed this long"
     )
+    article_private_networks: list[Network] = Field(
+        default_factory=list,
+        description="private networks article pages may come from (self-hosted sites), e.g. "
+        "[192.168.1.0/24]; pages elsewhere than on public addresses are refused",
+    )
 
 
 class ItemsConfig(Section):
@@ -119,6 +142,37 @@ class MessageConfig(Section):
     )
 
 
+class FeedAuth(Section):
+    """HTTP Basic credentials of a feed (RFC 7617), the password out of the file."""
+
+    user: str = Field(description="user name for HTTP Basic auth")
+    password_env: str | None = Field(
+        None, description="environment variable holding the password (keeps it out of the file)"
+    )
+    _password: str = PrivateAttr("")
+
+    @model_validator(mode="after")
+    def _read_password(self) -> FeedAuth:
+        if self.password_env is not None:
+            password = os.environ.get(self.password_env)
+            if password is None:
+                raise ValueError(f"environment variable {self.password_env} is not set")
+            self._password = password
+        return self
+
+    @classmethod
+    def from_url(cls, user: str, password: str) -> FeedAuth:
+        """Credentials that were written into a feed's URL (``user:password@``)."""
+        auth = cls(user=user)
+        auth._password = password
+        return auth
+
+    @property
+    def basic(self) -> tuple[str, str]:
+        """User and password, for the Authorization header."""
+        return self.user, self._password
+
+
 class FeedConfig(Section):
     url: HttpUrl = Field(description="feed address (RSS, Atom or RDF)")
     name: str | None = Field(None, description="shown as the source; default: the host name")
@@ -128,6 +182,26 @@ class FeedConfig(Section):
     fetch_article: bool = Field(
         False, description="fetch the article page of items that are only a title or a stub"
     )
+    auth: FeedAuth | None = Field(
+        None, description="HTTP Basic auth; a user:password@ in the url is moved here"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _credentials_out_of_the_url(cls, data: Any) -> Any:
+        """``https://user:password@host/feed`` becomes the URL without them (the feed's name in
+        the state, the logs and the notices) and ``auth``: aiohttp refuses a URL with both."""
+        url = data.get("url") if isinstance(data, dict) else None
+        if not isinstance(url, str):
+            return data
+        parts = urlsplit(url.strip())
+        if parts.username is None and parts.password is None:
+            return data
+        if data.get("auth") is not None:
+            raise ValueError("credentials both in the url and in auth: keep one")
+        bare = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+        auth = FeedAuth.from_url(unquote(parts.username or ""), unquote(parts.password or ""))
+        return {**data, "url": bare, "auth": auth}
 
     @property
     def display_name(self) -> str:

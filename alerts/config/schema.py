@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
+from typing import Any, get_origin
 
 import yaml
 
@@ -20,6 +20,10 @@ def schema_lines(model: type[Section] = Config, prefix: str = "") -> Iterator[st
         sub = _submodel(annotation)
         if sub is not None and isinstance(annotation, type):
             yield f"{key}:"
+            yield from schema_lines(sub, key + ".")
+            continue
+        if sub is not None and get_origin(annotation) is not list:  # Section | None
+            yield f"{key}: null, or a mapping with:  # {info.description}"
             yield from schema_lines(sub, key + ".")
             continue
         if sub is not None:

@@ -1,11 +1,20 @@
-"""HTTP for feeds; the only module that imports httpx (and its aiohttp transport).
+"""HTTP for feeds and article pages; the module that speaks httpx (aiohttp is under it, in
+``alerts.feeds.transport``).
 
-Every request is a conditional GET (RFC 9110 §13.1: ``If-None-Match`` with the stored ETag,
+Every feed request is a conditional GET (RFC 9110 §13.1: ``If-None-Match`` with the stored ETag,
 ``If-Modified-Since`` with the stored Last-Modified), so an unchanged feed costs one small 304.
 Limits protect the bot from a hostile or broken server: a total time limit per fetch (not only
 per read, so one byte a second cannot hold a slot forever), a cap on the body size counted
 after decompression (a gzip bomb stops at the cap), a bounded number of redirects, and a bound
-on concurrent requests overall and per host.
+on concurrent requests per host (``host:port``) and overall. The per-host slot is taken first:
+a host that accepts connections and never answers then holds only its own slots, never the
+global ones that the feeds of other hosts are waiting for.
+
+Feeds are the operator's choice and are fetched wherever they are, with HTTP Basic auth when
+the config gives credentials (RFC 7617; httpx drops the header on a redirect to another
+origin). Article pages come from the items of a feed, so they go through a second client
+whose transport refuses loopback, private and reserved addresses on every hop
+(``alerts.feeds.addresses``), save the networks ``polling.article_private_networks`` allows.
 
 The requests go through httpx's client (redirects, timeouts, headers) over ``httpx-aiohttp``'s
 transport: aiohttp's pool and C parser cost half the CPU of httpcore's per conditional GET,
@@ -17,7 +26,8 @@ from __future__ import annotations
 
 import asyncio
 import zlib
-from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -26,47 +36,50 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from httpx_aiohttp import AiohttpTransport
 
-from alerts.errors import FeedGone, FetchError
+from alerts.errors import AddressRefused, FeedGone, FetchError
+from alerts.feeds.addresses import networks
+from alerts.feeds.transport import Transport
 from alerts.models import FetchedFeed
 
 USER_AGENT = "news-alerts/0.1 (Telegram news alert bot; feed reader)"
 ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"  # noqa: E501
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass(frozen=True, slots=True)
 class FetchLimits:
-    """How long, how much and how many."""
+    """How long, how much and how many; and the private networks article pages may come from."""
 
     timeout: float = 20.0
     max_bytes: int = 10_000_000
     max_redirects: int = 5
     concurrency: int = 20
     per_host: int = 4
+    private_networks: tuple[str, ...] = ()
 
 
 class Fetcher:
-    """Fetches feeds over one pooled HTTP client; use as an async context manager."""
+    """Fetches feeds and article pages over pooled HTTP clients; an async context manager."""
 
     def __init__(self, limits: FetchLimits) -> None:
         self.limits = limits
         pool = httpx.Limits(max_connections=limits.concurrency)
-        self._client = httpx.AsyncClient(
-            transport=AiohttpTransport(limits=pool),
-            follow_redirects=True,
-            max_redirects=limits.max_redirects,
-            timeout=httpx.Timeout(limits.timeout),
-            headers={
-                "User-Agent": USER_AGENT,
-                "Accept": ACCEPT,
-                "Accept-Encoding": "gzip, deflate",
-            },
-        )
+        self._feeds = self._client(Transport(pool), ACCEPT)
+        self._pages = self._client(Transport(pool, networks(limits.private_networks)), PAGE_ACCEPT)
         self._all = asyncio.Semaphore(limits.concurrency)
-        self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(limits.per_host)
-        )
+        self._hosts = HostSlots(limits.per_host)
+
+    def _client(self, transport: Transport, accept: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            transport=transport,
+            follow_redirects=True,
+            max_redirects=self.limits.max_redirects,
+            timeout=httpx.Timeout(self.limits.timeout),
+            headers={"User-Agent": USER_AGENT, "Accept": accept,
+                     "Accept-Encoding": "gzip, deflate"},
+        )  # fmt: skip
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -78,10 +91,15 @@ class Fetcher:
 
     async def aclose(self) -> None:
         """Close pooled connections."""
-        await self._client.aclose()
+        await self._feeds.aclose()
+        await self._pages.aclose()
 
     async def fetch(
-        self, url: str, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        auth: tuple[str, str] | None = None,
     ) -> FetchedFeed | None:
         """The feed body, or None when the server says it has not changed (304)."""
         headers = {}
@@ -89,20 +107,44 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        host = urlsplit(url).hostname or ""
-        async with self._all, self._hosts[host]:
+        return await self._fetch(self._feeds, url, headers, auth)
+
+    async def fetch_page(self, url: str) -> FetchedFeed | None:
+        """An article page, from a public address (or an allowed network) only; raises
+        AddressRefused when it, or a redirect on the way, leads elsewhere."""
+        return await self._fetch(self._pages, url, {}, None)
+
+    async def _fetch(
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        headers: dict[str, str],
+        auth: tuple[str, str] | None,
+    ) -> FetchedFeed | None:
+        async with self._hosts.hold(origin(url)), self._all:
             try:
                 async with asyncio.timeout(self.limits.timeout):
-                    return await self._get(url, headers)
+                    return await self._get(client, url, headers, auth)
             except TimeoutError as e:
                 raise FetchError(url, f"timed out after {self.limits.timeout:g}s") from e
             except httpx.TooManyRedirects as e:
                 raise FetchError(url, "too many redirects") from e
+            except AddressRefused as e:  # raised for the hop's host: said for the URL asked
+                raise AddressRefused(url, e.reason) from e
             except httpx.HTTPError as e:
                 raise FetchError(url, f"{type(e).__name__}: {e}") from e
+            except (httpx.InvalidURL, ValueError) as e:  # a link no client can request
+                raise FetchError(url, f"cannot be requested: {type(e).__name__}: {e}") from e
 
-    async def _get(self, url: str, headers: dict[str, str]) -> FetchedFeed | None:
-        async with self._client.stream("GET", url, headers=headers) as response:
+    async def _get(
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        headers: dict[str, str],
+        auth: tuple[str, str] | None,
+    ) -> FetchedFeed | None:
+        basic = httpx.BasicAuth(*auth) if auth else httpx.USE_CLIENT_DEFAULT
+        async with client.stream("GET", url, headers=headers, auth=basic) as response:
             if response.status_code == httpx.codes.NOT_MODIFIED:
                 # A 304 has no body (RFC 9110 §15.4.5), but the connection goes back to the pool
                 # only once the response was read to its end; unread, it is closed, and the next
@@ -134,7 +176,8 @@ class Fetcher:
                     piece, pending = pending, b""
                 else:
                     data = inflate.unconsumed_tail + pending
-                    piece, pending = inflate.decompress(data, cap + 1 - size), b""
+                    piece = _inflated(url, inflate.decompress, data, cap + 1 - size)
+                    pending = b""
                 size += len(piece)
                 if size > cap:
                     raise FetchError(url, f"body larger than {cap} bytes")
@@ -142,11 +185,58 @@ class Fetcher:
                 if inflate is None or not inflate.unconsumed_tail:
                     break
         if inflate is not None:
-            rest = inflate.flush()
+            rest = _inflated(url, inflate.flush)
             if size + len(rest) > cap:
                 raise FetchError(url, f"body larger than {cap} bytes")
             chunks.append(rest)
         return b"".join(chunks)
+
+
+class HostSlots:
+    """A semaphore of ``per_host`` slots per ``host:port``, forgotten when no fetch holds or
+    awaits it (article links come from many hosts; the map must not grow with them)."""
+
+    def __init__(self, per_host: int) -> None:
+        self.per_host = per_host
+        self._slots: dict[str, tuple[asyncio.Semaphore, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        """One slot of ``key``'s host, for the time of the block."""
+        slot, users = self._slots.get(key, (None, 0))
+        slot = slot or asyncio.Semaphore(self.per_host)
+        self._slots[key] = (slot, users + 1)
+        try:
+            async with slot:
+                yield
+        finally:
+            slot, users = self._slots[key]
+            if users == 1:
+                del self._slots[key]
+            else:
+                self._slots[key] = (slot, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._slots)
+
+
+def origin(url: str) -> str:
+    """``host:port`` of a URL (the default port of its scheme when none is given): two servers
+    on one address are two hosts, as they are two connection pools."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme.lower())
+    except ValueError:  # a port that is not a number: the request fails on its own
+        return parts.netloc.rpartition("@")[2].lower()
+    return f"{(parts.hostname or '').lower()}:{port}"
+
+
+def _inflated(url: str, step: Any, *args: Any) -> bytes:
+    """One step of decompression; a corrupt body is the server's fault, not a crash."""
+    try:
+        return bytes(step(*args))
+    except zlib.error as e:
+        raise FetchError(url, f"corrupt compressed body: {e}") from e
 
 
 def _decompressor(encoding: str) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from datetime import datetime, timedelta
 
+from alerts.logs import redact
 from alerts.models import FeedState, HealthChange, Notice
 
 
@@ -28,7 +29,8 @@ def span(delta: timedelta) -> str:
 
 
 def to_admins(admins: list[int], key: str, title: str, text: str) -> tuple[Notice, ...]:
-    """One notice per admin, each keyed by the event and the admin."""
+    """One notice per admin, each keyed by the event and the admin; URLs' secrets redacted."""
+    title, text = redact(title), redact(text)
     body = f"<b>{html.escape(title, quote=False)}</b>\n{html.escape(text, quote=False)}"
     return tuple(Notice(f"{key}:{admin}", str(admin), title, body) for admin in admins)
 

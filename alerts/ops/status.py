@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from alerts.config import Config
+from alerts.logs import redact
 from alerts.message.notices import span
 from alerts.models import FeedState
 from alerts.store import FAILED, PAUSED_KEY, PENDING, SENT, STARTED_KEY, Store
@@ -18,6 +19,11 @@ def ago(when: datetime | None, now: datetime) -> str:
 
 
 def _feed_line(name: str, state: FeedState | None, now: datetime) -> tuple[str, str]:
+    kind, line = _feed_status(name, state, now)
+    return kind, redact(line)  # an error can quote a URL, and a URL can carry a secret
+
+
+def _feed_status(name: str, state: FeedState | None, now: datetime) -> tuple[str, str]:
     if state is None or (not state.polled_before and not state.error_streak):
         return "new", f"  NEW      {name}: not polled yet"
     if state.gone:

@@ -25,17 +25,19 @@ class Route:
     conditional: bool = True
     repeat: int = 1  # the body is streamed this many times (a huge answer from a small body)
     trickle: float = 0.0  # seconds between single bytes (a server that drips)
+    auth: str | None = None  # the Authorization header required, else 401 (RFC 7235)
 
 
 class FeedServer:
     """Serves feeds from memory in a daemon thread; ``requests`` counts GETs per path."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.routes: dict[str, Route] = {}
         self.requests: dict[str, int] = {}
         self.not_modified: dict[str, int] = {}
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer((host, 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -51,7 +53,7 @@ class FeedServer:
 
     def url(self, path: str) -> str:
         """The absolute URL of a path on this server."""
-        return f"http://127.0.0.1:{self._server.server_address[1]}{path}"
+        return f"http://{self.host}:{self._server.server_address[1]}{path}"
 
     def set(self, path: str, body: bytes | str, **kwargs: object) -> str:
         """Make ``path`` answer ``body``; returns its URL."""
@@ -73,6 +75,12 @@ class FeedServer:
                     server.requests[self.path] = server.requests.get(self.path, 0) + 1
                 if route is None:
                     self.send_error(404)
+                    return
+                if route.auth is not None and self.headers.get("Authorization") != route.auth:
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", 'Basic realm="feed"')
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                     return
                 if route.delay:
                     time.sleep(route.delay)
