@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import sys
 import tempfile
 from collections.abc import Coroutine
@@ -21,10 +22,13 @@ from typing import TYPE_CHECKING, Any, TextIO
 from alerts import config as config_mod
 from alerts.config import Config, ConfigWatcher
 from alerts.errors import ConfigError
+from alerts.logs import event
 
 if TYPE_CHECKING:
     from alerts.delivery.destination import Destination
     from alerts.scheduler import Service
+
+log = logging.getLogger("alerts.commands")
 
 
 def check(args: argparse.Namespace) -> int:
@@ -33,11 +37,15 @@ def check(args: argparse.Namespace) -> int:
         return 0
     try:
         config = config_mod.load(args.config)
-        config_mod.check_runnable(config, str(args.config), args.config.read_text("utf-8"))
+        text = args.config.read_text("utf-8")
+        config_mod.check_runnable(config, str(args.config), text)
     except ConfigError as e:
         print(str(e))
         return 1
-    print(f"{args.config}: ok ({len(config.feeds)} feeds, {len(config.rules)} rules)")
+    warnings = config_mod.config_warnings(config, str(args.config), text)
+    counts = f"{len(config.feeds)} feeds, {len(config.rules)} rules"
+    print(f"{args.config}: ok ({counts}){f', {len(warnings)} warning(s)' if warnings else ''}")
+    print("".join(f"  warning: {w}\n" for w in warnings), end="")
     return 0
 
 
@@ -123,7 +131,10 @@ def run(args: argparse.Namespace, token: str | None) -> int:
     from alerts.delivery.telegram import TelegramDestination
 
     config = config_mod.load(args.config)
-    config_mod.check_runnable(config, str(args.config), args.config.read_text("utf-8"))
+    text = args.config.read_text("utf-8")
+    config_mod.check_runnable(config, str(args.config), text)
+    for warning in config_mod.config_warnings(config, str(args.config), text):
+        event(log, logging.WARNING, "config_warning", path=str(args.config), problem=str(warning))
     printing = args.dry_run or not token
     destination: Destination = (
         StdoutDestination(jsonl=args.jsonl)
