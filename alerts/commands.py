@@ -54,8 +54,7 @@ def operate(args: argparse.Namespace) -> int:
     from alerts.store import Store
 
     config = config_mod.load(args.config)
-    if not Path(config.state).exists():
-        print(f"no state file yet at {config.state}: the bot has not run with this config")
+    if not _has_state(config):
         return 1
     store = Store(config.state)
     try:
@@ -66,6 +65,41 @@ def operate(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
+
+
+def backup(args: argparse.Namespace) -> int:
+    """``state backup FILE``: SQLite's online backup, a consistent copy while the bot runs.
+    Copying the state file alone is not one: the last writes live in its ``-wal`` file until
+    SQLite moves them over (Specs: https://www.sqlite.org/wal.html)."""
+    from alerts.store import Store
+
+    config = config_mod.load(args.config)
+    if not _has_state(config):
+        return 1
+    target = Path(args.file)
+    if _same_file(target, Path(config.state)):
+        print(f"error: {target} is the state file itself", file=sys.stderr)
+        return 1
+    store = Store(config.state)
+    try:
+        store.backup_to(target)
+    finally:
+        store.close()
+    print(f"{config.state}: copied to {target}")
+    return 0
+
+
+def _has_state(config: Config) -> bool:
+    if Path(config.state).exists():
+        return True
+    print(f"no state file yet at {config.state}: the bot has not run with this config")
+    return False
+
+
+def _same_file(target: Path, state: Path) -> bool:
+    """Whether ``target`` is the state file or one of SQLite's files beside it."""
+    siblings = [Path(f"{state}{suffix}") for suffix in ("", "-wal", "-shm", ".lock")]
+    return any(target.exists() and s.exists() and target.samefile(s) for s in siblings)
 
 
 def similar(args: argparse.Namespace) -> int:
