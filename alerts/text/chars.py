@@ -38,28 +38,31 @@ _LOOKALIKES = str.maketrans(
 )
 _LOOKALIKE = re.compile("[" + "".join(chr(code) for code in _LOOKALIKES) + "]")
 # Latin letters: ASCII, Latin-1 and the Latin Extended blocks, and the fullwidth ones.
-_LATIN = re.compile(
-    r"[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff\u2c60-\u2c7f"
-    r"\ua720-\ua7ff\uab30-\uab6f\uff21-\uff3a\uff41-\uff5a]"
+_LATIN_CLASS = (
+    r"A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff\u2c60-\u2c7f"
+    r"\ua720-\ua7ff\uab30-\uab6f\uff21-\uff3a\uff41-\uff5a"
 )
-# A word: letters, digits and the marks and invisible characters inside it, which are part of
-# how it is shown ("Р\u200butin" is one word on screen).
-_WORD = re.compile(
-    rf"[\w\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
-    rf"{IGNORABLE_CLASS}]+"
+_LATIN = re.compile(f"[{_LATIN_CLASS}]")
+# A word's characters: letters, digits, and the marks and invisible characters inside it, which
+# are part of how it is shown ("Р\u200butin" is one word on screen).
+_IN_WORD = (
+    r"\w\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+    + IGNORABLE_CLASS
 )
+# A whole word with a Latin letter in it. In linear time: the look-ahead is tried only at the
+# start of a word and stops at its end.
+_LATIN_WORD = re.compile(rf"(?<![{_IN_WORD}])(?=[{_IN_WORD}]*?[{_LATIN_CLASS}])[{_IN_WORD}]+")
 
 
 def fold_lookalikes(text: str) -> str:
     """Cyrillic and Greek letters that look Latin, as Latin, in words that mix them with Latin
     letters; one character for one, so positions in the text are kept."""
-    if not _LOOKALIKE.search(text):  # no Cyrillic or Greek look-alike at all: the common case
+    # The common cases, at C speed: no look-alike at all (English), no Latin letter (Russian).
+    if not _LOOKALIKE.search(text) or not _LATIN.search(text):
         return text
-    return _WORD.sub(_fold_word, text)
+    return _LATIN_WORD.sub(_fold_word, text)
 
 
 def _fold_word(word: re.Match[str]) -> str:
     text = word.group()
-    if _LATIN.search(text) and _LOOKALIKE.search(text):
-        return text.translate(_LOOKALIKES)
-    return text
+    return text.translate(_LOOKALIKES) if _LOOKALIKE.search(text) else text
