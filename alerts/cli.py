@@ -157,6 +157,22 @@ def _operator_commands(sub: Subparsers, common: argparse.ArgumentParser) -> None
         description="Failed alerts (Telegram refused them) are tried again by the bot.",
     )
     _config_arg(redrive)
+    state = sub.add_parser(
+        "state",
+        help="the state file: state backup FILE",
+        description="Work on the state file; works while the bot runs.",
+    )
+    actions = state.add_subparsers(dest="action", required=True, metavar="ACTION")
+    backup = actions.add_parser(
+        "backup",
+        parents=[common],
+        help="a consistent copy of the state file, also while the bot runs",
+        description="Copy the state with SQLite's online backup into FILE, one self-contained "
+        "file. Copying the state file itself while the bot runs misses what is still in its "
+        "-wal file.",
+    )
+    _config_arg(backup)
+    backup.add_argument("file", metavar="FILE", type=Path, help="where the copy is written")
 
 
 def _check_command(sub: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -204,6 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return commands.similar(args)
         if args.command in ("status", "redrive"):
             return commands.operate(args)
+        if args.command == "state":
+            return commands.backup(args)
         if args.command == "demo":
             from alerts.demo import run_demo
 

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import sys
 import tempfile
 from collections.abc import Coroutine
@@ -21,10 +22,13 @@ from typing import TYPE_CHECKING, Any, TextIO
 from alerts import config as config_mod
 from alerts.config import Config, ConfigWatcher
 from alerts.errors import ConfigError
+from alerts.logs import event
 
 if TYPE_CHECKING:
     from alerts.delivery.destination import Destination
     from alerts.scheduler import Service
+
+log = logging.getLogger("alerts.commands")
 
 
 def check(args: argparse.Namespace) -> int:
@@ -33,11 +37,15 @@ def check(args: argparse.Namespace) -> int:
         return 0
     try:
         config = config_mod.load(args.config)
-        config_mod.check_runnable(config, str(args.config), args.config.read_text("utf-8"))
+        text = args.config.read_text("utf-8")
+        config_mod.check_runnable(config, str(args.config), text)
     except ConfigError as e:
         print(str(e))
         return 1
-    print(f"{args.config}: ok ({len(config.feeds)} feeds, {len(config.rules)} rules)")
+    warnings = config_mod.config_warnings(config, str(args.config), text)
+    counts = f"{len(config.feeds)} feeds, {len(config.rules)} rules"
+    print(f"{args.config}: ok ({counts}){f', {len(warnings)} warning(s)' if warnings else ''}")
+    print("".join(f"  warning: {w}\n" for w in warnings), end="")
     return 0
 
 
@@ -46,8 +54,7 @@ def operate(args: argparse.Namespace) -> int:
     from alerts.store import Store
 
     config = config_mod.load(args.config)
-    if not Path(config.state).exists():
-        print(f"no state file yet at {config.state}: the bot has not run with this config")
+    if not _has_state(config):
         return 1
     store = Store(config.state)
     try:
@@ -58,6 +65,41 @@ def operate(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
+
+
+def backup(args: argparse.Namespace) -> int:
+    """``state backup FILE``: SQLite's online backup, a consistent copy while the bot runs.
+    Copying the state file alone is not one: the last writes live in its ``-wal`` file until
+    SQLite moves them over (Specs: https://www.sqlite.org/wal.html)."""
+    from alerts.store import Store
+
+    config = config_mod.load(args.config)
+    if not _has_state(config):
+        return 1
+    target = Path(args.file)
+    if _same_file(target, Path(config.state)):
+        print(f"error: {target} is the state file itself", file=sys.stderr)
+        return 1
+    store = Store(config.state)
+    try:
+        store.backup_to(target)
+    finally:
+        store.close()
+    print(f"{config.state}: copied to {target}")
+    return 0
+
+
+def _has_state(config: Config) -> bool:
+    if Path(config.state).exists():
+        return True
+    print(f"no state file yet at {config.state}: the bot has not run with this config")
+    return False
+
+
+def _same_file(target: Path, state: Path) -> bool:
+    """Whether ``target`` is the state file or one of SQLite's files beside it."""
+    siblings = [Path(f"{state}{suffix}") for suffix in ("", "-wal", "-shm", ".lock")]
+    return any(target.exists() and s.exists() and target.samefile(s) for s in siblings)
 
 
 def similar(args: argparse.Namespace) -> int:
@@ -123,7 +165,10 @@ def run(args: argparse.Namespace, token: str | None) -> int:
     from alerts.delivery.telegram import TelegramDestination
 
     config = config_mod.load(args.config)
-    config_mod.check_runnable(config, str(args.config), args.config.read_text("utf-8"))
+    text = args.config.read_text("utf-8")
+    config_mod.check_runnable(config, str(args.config), text)
+    for warning in config_mod.config_warnings(config, str(args.config), text):
+        event(log, logging.WARNING, "config_warning", path=str(args.config), problem=str(warning))
     printing = args.dry_run or not token
     destination: Destination = (
         StdoutDestination(jsonl=args.jsonl)

@@ -8,6 +8,13 @@ Semantics (the README says the same):
   expression (RE2 dialect, ``alerts.text.regex``) run over the normalised text, so it is in effect
   case-insensitive and sees dashes as spaces. How a spelling matches (normalisation, whole
   words, possessives, ``*``, acronyms, unspaced scripts) is defined once, in ``text.terms``.
+- **Disguised words.** Invisible characters inside a word never hide it ("Pu\\u2063tin" fires
+  Putin: every default-ignorable code point is dropped). Look-alike letters are folded only
+  where they disguise: a Cyrillic or Greek letter that looks Latin, inside a word that mixes it
+  with Latin letters, is read as that Latin letter ("Рutin" with a Cyrillic Р fires Putin);
+  a word all in Cyrillic or Greek is that language's word and stays as written ("Путин" fires
+  only a Cyrillic alias): folding it would turn real words into Latin ones (the Russian
+  "НОС", nose, would be read "HOC").
 - **Rules** fire when every ``all`` term matches, at least one ``any`` term matches (when
   ``any`` is given), and no ``none`` term matches, each in one of the rule's ``fields`` (title,
   content; the terms may match in different fields). ``feeds`` limits a rule to feeds by name or

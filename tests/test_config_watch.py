@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from alerts.config import Config, ConfigWatcher
 from alerts.errors import ConfigError
+from tests.fakes.botapi import FakeBotAPI
+from tests.fakes.feeds import FeedServer, rss
+from tests.helpers import KIM, TOKEN, Running, news_item, start_service
+
+BOT_TOKEN = TOKEN  # the token the telegram fixture (conftest) accepts
 
 GOOD = """\
 telegram: {chat: "@alerts"}
@@ -69,3 +76,60 @@ def test_an_edit_that_run_could_not_use_is_rejected(tmp_path: Path) -> None:
     error = settled(watcher)
     assert isinstance(error, ConfigError)
     assert "no feeds" in str(error)
+
+
+# A YAML alias bomb (expands to 10**8 strings) and an alias inside its own anchor.
+BOMB = "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}' if prev != ' ' else 'lol'] * 10)}]\n"
+    for prev, name in zip(" abcdefg", "abcdefgh", strict=True)
+)
+RECURSIVE = GOOD + "entities:\n  Loop: &loop [x, *loop]\n"
+
+
+def test_an_alias_bomb_or_a_recursive_alias_is_a_bad_edit(tmp_path: Path) -> None:
+    """Before: the bomb froze the reload (gigabytes); the cycle raised a RecursionError."""
+    path = tmp_path / "config.yaml"
+    path.write_text(GOOD)
+    watcher = ConfigWatcher(path, GOOD)
+    path.write_text(BOMB)
+    bomb = settled(watcher)
+    assert isinstance(bomb, ConfigError)
+    assert "alias bomb" in str(bomb)
+    path.write_text(RECURSIVE)
+    cycle = settled(watcher)
+    assert isinstance(cycle, ConfigError)
+    assert "entities.Loop[1] (line 5): an alias inside its own anchor" in str(cycle)
+
+
+def test_the_service_rejects_hostile_edits_and_keeps_the_last_good_config(
+    tmp_path: Path, feeds: FeedServer, telegram: FakeBotAPI
+) -> None:
+    config, service = start_service(tmp_path, feeds, telegram)
+    try:
+        service.wait_for("service_started", 20)
+        good = config.read_text()
+        config.write_text(BOMB)
+        service.wait_for("config_reload_failed", 20)
+        config.write_text(good + "  - name: Loop\n    any: &loop [x, *loop]\n")
+        wait_until(lambda: failed_reloads(service) == 2, service)
+        feeds.set("/a.xml", rss([news_item(2, KIM), news_item(1, "Weather")]))
+        messages = telegram.wait_for_messages(3, timeout=30)  # two notices, one alert
+    finally:
+        code = service.stop()
+    assert code == 0
+    assert [m.text.split("</b>")[0] for m in messages if m.chat_id == "@alerts"] == [f"<b>{KIM}"]
+    notices = [m.text for m in messages if m.chat_id == "4242"]
+    assert "alias bomb" in notices[0]
+    assert "an alias inside its own anchor" in notices[1]
+
+
+def failed_reloads(service: Running) -> int:
+    return sum("config_reload_failed" in line for line in service.lines)
+
+
+def wait_until(condition: Callable[[], bool], service: Running, timeout: float = 20) -> None:
+    """Wait for a condition on the service's log (an event, not a fixed sleep)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "".join(service.lines)
+        time.sleep(0.05)

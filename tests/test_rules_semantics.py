@@ -106,6 +106,17 @@ def fired(
         ("regex", "Kim Jong-un speaks", True),
         ("regex", "New ICBMs shown", True),
         ("regex", "Kim Jong-nam", False),
+        # Issue 13: invisible characters inside a word, and look-alike letters (text/chars.py).
+        ("putin", "Pu\u2063tin speaks", True),  # INVISIBLE SEPARATOR
+        ("putin", "\u2066Pu\u2067tin\u2069 speaks", True),  # bidi isolates
+        ("putin", "Pu\u180etin speaks", True),  # MONGOLIAN VOWEL SEPARATOR
+        ("putin", "Pu\u061ctin speaks", True),  # ARABIC LETTER MARK
+        ("putin", "Pu\u3164tin speaks", True),  # HANGUL FILLER
+        ("putin", "\u0420utin speaks", True),  # a Cyrillic Р in a Latin word
+        ("putin", "\u03a1utin speaks", True),  # a Greek Ρ
+        ("putin", "Ras\u0440utin, the film", False),  # folded, and still a whole-word miss
+        ("putin", "\u041f\u0443\u0442\u0438\u043d \u0437\u0430\u044f\u0432\u0438\u043b", False),
+        ("nato", "N\u0410\u0422\u041e summit", True),  # Cyrillic А, Т, О in an acronym
     ],
 )
 def test_term_semantics(

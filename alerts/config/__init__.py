@@ -17,7 +17,14 @@ Callers import from here (``from alerts.config import Config, loads``).
 from __future__ import annotations
 
 from alerts.config.durations import format_duration, parse_duration
-from alerts.config.load import check_runnable, load, loads, read_token, runnable_problems
+from alerts.config.load import (
+    check_runnable,
+    config_warnings,
+    load,
+    loads,
+    read_token,
+    runnable_problems,
+)
 from alerts.config.model import (
     Chat,
     Config,
@@ -55,6 +62,7 @@ __all__ = [
     "TelegramConfig",
     "Term",
     "check_runnable",
+    "config_warnings",
     "format_duration",
     "load",
     "loads",

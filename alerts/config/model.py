@@ -74,7 +74,20 @@ def _term(value: str) -> str:
     return value
 
 
+MIN_INTERVAL = timedelta(seconds=1)
+
+
+def _interval(value: timedelta) -> timedelta:
+    # 0s made a failing feed retry every second: its backoff, a multiple of the interval, stayed
+    # 0, and the scheduler runs a 0 interval each second. `check` warns below a minute (lint).
+    if value < MIN_INTERVAL:
+        raise ValueError(f"must be at least {MIN_INTERVAL.seconds}s: a failing feed backs off "
+                         "in multiples of its interval")  # fmt: skip
+    return value
+
+
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+Interval = Annotated[timedelta, BeforeValidator(parse_duration), AfterValidator(_interval)]
 Term = Annotated[str, AfterValidator(_term)]
 HttpUrl = Annotated[str, BeforeValidator(_http_url)]
 Chat = Annotated[str, BeforeValidator(_chat)]
@@ -97,7 +110,7 @@ class TelegramConfig(Section):
 
 
 class PollingConfig(Section):
-    interval: Duration = Field(timedelta(minutes=5), description="time between polls of a feed")
+    interval: Interval = Field(timedelta(minutes=5), description="time between polls of a feed")
     jitter: Duration = Field(timedelta(seconds=30), description="random delay added to each poll")
     timeout: Duration = Field(timedelta(seconds=20), description="total time limit of one fetch")
     max_bytes: int = Field(10_000_000, gt=0, description="largest feed body read, in bytes")
@@ -176,7 +189,7 @@ class FeedAuth(Section):
 class FeedConfig(Section):
     url: HttpUrl = Field(description="feed address (RSS, Atom or RDF)")
     name: str | None = Field(None, description="shown as the source; default: the host name")
-    interval: Duration | None = Field(None, description="overrides polling.interval")
+    interval: Interval | None = Field(None, description="overrides polling.interval")
     tags: list[str] = Field(default_factory=list, description="names rules can refer to")
     backfill: int = Field(0, ge=0, description="on first poll, alert the newest N items")
     fetch_article: bool = Field(

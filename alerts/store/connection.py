@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -117,12 +119,33 @@ class Connection:
             self._release_lock()
 
     def backup_to(self, path: str | Path) -> None:
-        """A consistent copy of the state (for a dry run that must change nothing here)."""
-        target = sqlite3.connect(str(path))
+        """A consistent copy of the state, in one file (``state backup``, the dry run's copy).
+
+        SQLite's online backup reads one snapshot while the bot writes on (Specs:
+        https://www.sqlite.org/backup.html). The copy is owner-only like the state, leaves WAL
+        mode so that it is whole without a ``-wal`` file beside it, and is written beside
+        ``path`` then renamed onto it: ``path`` is never a half copy."""
+        final = Path(path)
+        try:
+            # mkstemp makes the file 0600; SQLite takes an empty file for a new database.
+            handle, partial = tempfile.mkstemp(prefix=f".{final.name}.", dir=final.parent)
+            os.close(handle)
+        except OSError as e:
+            raise StoreError(self.path, f"cannot copy the state file to {final}: {e}") from e
+        try:
+            self._copy_into(partial)
+            Path(partial).replace(final)
+        except (sqlite3.Error, OSError) as e:
+            with contextlib.suppress(OSError):
+                Path(partial).unlink()
+            raise StoreError(self.path, f"cannot copy the state file to {final}: {e}") from e
+
+    def _copy_into(self, path: str) -> None:
+        """The online backup into a new database file, left in rollback-journal mode."""
+        target = sqlite3.connect(path)
         try:
             self._db.backup(target)
-        except sqlite3.Error as e:
-            raise StoreError(self.path, f"cannot copy the state file: {e}") from e
+            target.execute("PRAGMA journal_mode=DELETE")
         finally:
             target.close()
 

@@ -1,8 +1,11 @@
 """Text normalisation shared by the rules and dedup stages; pure, standard library only.
 
 ``normalize`` is the one definition of "the same words" in the bot: HTML entities decoded,
-Unicode NFKC, case-folded, accents removed (Erdoğan = Erdogan, São Paulo = Sao Paulo), every
-hyphen and dash a space, curly quotes straight, runs of white space one space.
+Cyrillic and Greek look-alikes inside a Latin word made Latin ("Рutin" with a Cyrillic Р),
+Unicode NFKC, every default-ignorable character dropped (zero-width and bidi controls, the
+invisible separator, Hangul fillers: "Pu\\u2063tin" = Putin), case-folded, accents removed
+(Erdoğan = Erdogan, São Paulo = Sao Paulo), every hyphen and dash a space, curly quotes
+straight, runs of white space one space. The two character tables are in ``text.chars``.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+
+from alerts.text.chars import IGNORABLE, fold_lookalikes
 
 # Every Unicode dash and hyphen (category Pd) plus the minus sign and soft hyphen's neighbours.
 _DASHES = re.compile(
@@ -33,7 +38,6 @@ _QUOTES = str.maketrans(
         "\u00bb": '"',
     }
 )
-_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060\ufeff\u202a-\u202e]")
 _SPACE = re.compile(r"\s+")
 # Combining diacritics (Latin, Greek, Cyrillic accents). Marks that are part of a script's
 # spelling (Thai, Devanagari vowel signs) are kept.
@@ -67,8 +71,9 @@ def normalize(text: str) -> str:
         text = html.unescape(text)
     if text.isascii():  # the common case, and the same result: casefold is lower for ASCII
         return _SPACE.sub(" ", text.lower().replace("-", " ")).strip()
-    text = unicodedata.normalize("NFKC", text)
-    text = strip_accents(_INVISIBLE.sub("", text).casefold())
+    # Ignorables go after NFKC, which turns some into others (U+3164 into U+1160).
+    text = unicodedata.normalize("NFKC", fold_lookalikes(text))
+    text = strip_accents(IGNORABLE.sub("", text).casefold())
     text = _DASHES.sub(" ", text).translate(_QUOTES)
     return _SPACE.sub(" ", text).strip()
 
@@ -76,8 +81,8 @@ def normalize(text: str) -> str:
 def normalize_cased(text: str) -> str:
     """As :func:`normalize` but keeping case, for terms that are matched case-sensitively."""
     text = html.unescape(text)
-    text = unicodedata.normalize("NFKC", text)
-    text = strip_accents(_INVISIBLE.sub("", text))
+    text = unicodedata.normalize("NFKC", fold_lookalikes(text))
+    text = strip_accents(IGNORABLE.sub("", text))
     text = _DASHES.sub(" ", text).translate(_QUOTES)
     return _SPACE.sub(" ", text).strip()
 

@@ -4,7 +4,8 @@ What counts as a match is ``text.terms``; this module only maps it onto the text
 text is folded character by character into the normal form the terms are found in (each
 character as ``normalize`` writes it, runs of spaces as one space), remembering which shown
 character each folded one comes from, so a match gives back the exact span shown: "Erdoğan"
-for the spelling "Erdogan", "KIM JONG–UN" for "Kim Jong-un", "地震" inside "级地震，".
+for the spelling "Erdogan", "KIM JONG–UN" for "Kim Jong-un", "地震" inside "级地震，", and
+"Рutin" (a Cyrillic Р) or "Pu\\u2063tin" (an invisible separator) whole for "Putin".
 A few terms over one summary need no automaton: a search per spelling is enough.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
+from alerts.text.chars import fold_lookalikes
 from alerts.text.terms import TermForm, normal_form, occurrences, term_form
 
 # ASCII as normalize writes it, one character for one: a hyphen and any white space a space.
@@ -28,7 +30,9 @@ def _fold(char: str, cased: bool) -> str:
     """One character in normal form; "" for marks and invisible characters, " " for dashes."""
     if char.isspace():
         return " "
-    return normal_form(f"a{char}a", cased)[1:-1]
+    # Between digits, which are no script's letters: a Cyrillic letter alone is not in a Latin
+    # word here; the look-alikes of the whole text are folded before (``_folded``).
+    return normal_form(f"0{char}0", cased)[1:-1]
 
 
 def find_terms(text: str, spellings: Sequence[str]) -> list[tuple[int, int]]:
@@ -52,7 +56,8 @@ def _folded(text: str, cased: bool) -> Folded:
         return _one_space(folded, range(len(text)))
     pieces: list[str] = []
     owners: list[int] = []
-    for at, char in enumerate(text):
+    # Look-alikes depend on the word around them; the fold keeps one character for one.
+    for at, char in enumerate(fold_lookalikes(text)):
         piece = _fold(char, cased)
         pieces.append(piece)
         owners += [at] * len(piece)

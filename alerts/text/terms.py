@@ -4,7 +4,11 @@ Policy (the README says the same):
 
 - **Normalisation** of text and terms (``text.normalize``): HTML entities decoded, NFKC,
   case-folded, accents removed (Erdoğan = Erdogan), every hyphen and dash a space, runs of white
-  space one space, curly quotes straight.
+  space one space, curly quotes straight. Every default-ignorable code point (zero-width and
+  bidi controls, U+2063, Hangul fillers, variation selectors) is dropped: "Pu\\u2063tin" is
+  Putin. Cyrillic and Greek letters that look Latin are read as Latin only inside a word that
+  mixes them with Latin letters ("Рutin" with a Cyrillic Р is Putin); a word all in Cyrillic or
+  Greek stays as written ("Путин" is not Putin: give the alias). The tables are ``text.chars``.
 - **Whole words.** A term matches only where the characters just before and just after it are
   not letters or digits: "Putin" never matches "Rasputin", "Kim" never "Kimchi", "Kim Jong-un"
   never "Kim Jong-unification"; "U.S." and "AT&T" match themselves; a possessive matches
