@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -154,7 +154,7 @@ class CommandListener:
     def __init__(
         self,
         destination: TelegramDestination,
-        admins: Callable[[], Collection[int]],
+        admins: Callable[[], list[int]],
         commands: dict[str, tuple[str, CommandHandler]],
     ) -> None:
         self.admins = admins
