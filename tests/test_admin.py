@@ -195,3 +195,19 @@ def test_an_admins_command_in_a_group_is_answered_in_private(
     assert "private chat" in hint.text
     assert "Kim and Putin" not in hint.text
     assert [m.chat_id for m in telegram.messages] == [ADMIN, str(GROUP)]
+
+
+def test_commands_start_when_telegram_comes_back(
+    tmp_path: Path, feeds: FeedServer, telegram: FakeBotAPI
+) -> None:
+    """Telegram down at start does not end the service: the commands come up with it."""
+    telegram.set_down(True)
+    _, service = start_service(tmp_path, feeds, telegram)
+    try:
+        service.wait_for("commands_unavailable", 20)
+        service.wait_for("feed_polled", 20)
+        telegram.set_down(False)
+        service.wait_for("commands_listening", 30)  # at the next tick
+        assert "Bot: running since" in ask(telegram, "/status", 1)
+    finally:
+        assert service.stop() == 0
