@@ -228,17 +228,22 @@ async def _serve(
             finally:
                 await destination.close()
         service = Service(ctx, destination, watcher)
-        _listen(service, destination, config)
+        _listen(service, destination)
         return await service.run()
 
 
-def _listen(service: Service, destination: Destination, config: Config) -> None:
-    """The admins' commands, when the bot posts to Telegram and has admins."""
+def _listen(service: Service, destination: Destination) -> None:
+    """The admins' commands, when the bot posts to Telegram: the service starts listening
+    while the current config names admins, and the listener asks it who they are."""
     from alerts.delivery.telegram import TelegramDestination
 
-    if isinstance(destination, TelegramDestination) and config.telegram.admins:
+    if isinstance(destination, TelegramDestination):
         from alerts.delivery.telegram import CommandListener
         from alerts.ops.commands import AdminCommands
 
         commands = AdminCommands(lambda: service.ctx, service.wake.set)
-        service.listener = CommandListener(destination, config.telegram.admins, commands.table())
+
+        def admins() -> list[int]:
+            return service.ctx.config.telegram.admins
+
+        service.listener = CommandListener(destination, admins, commands.table())

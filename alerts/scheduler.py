@@ -5,7 +5,12 @@ passes. ``Service`` runs APScheduler's AsyncIOScheduler (one scheduler for all w
 interval job per feed with jitter, ``max_instances=1`` so a feed is never polled twice at once,
 ``coalesce`` so a late job runs once; a feed in backoff skips its turns until its ``next_poll``
 (the trip sees it in its one read, ``pipeline.poll_feed(backoff=True)``).
-The courier drains each chat in its own task as alerts arrive. SIGINT/SIGTERM stop it: no new
+Delivery is the ``dispatcher``'s: one sender task per chat with alerts or edits waiting, woken
+by a poll that found new items and every ``WAKE_EVERY`` seconds. That tick also checks that the
+state file is still the one opened (deleted or replaced: the service stops, exit 1) and starts
+the admins' command listener if the config names admins and it does not listen yet. A config
+edit is applied within ``RELOAD_EVERY`` seconds (``config.watch``). APScheduler's two INFO lines
+per job run are held at WARNING unless the log level is DEBUG. SIGINT/SIGTERM stop it: no new
 polls or sends start, an in-flight send gets a grace period to finish (else its alert stays
 pending), and the store is closed by the caller.
 """
@@ -25,8 +30,9 @@ from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import
 
 from alerts.config import Config, ConfigWatcher, FeedConfig
 from alerts.decide import Trip
-from alerts.delivery.courier import Courier, DeadlineReached
+from alerts.delivery.courier import Courier
 from alerts.delivery.destination import Destination
+from alerts.dispatcher import Dispatcher
 from alerts.errors import ConfigError, InvalidTokenError, NotifyError, StoreError
 from alerts.logs import event
 from alerts.pipeline import Context, fetch_and_parse, poll_feed, record
@@ -93,10 +99,14 @@ async def run_once(ctx: Context, destination: Destination, deadline: timedelta) 
 
 
 class Listener(Protocol):
-    """The operators' command listener (``notify.CommandListener``)."""
+    """The operators' command listener (``telegram.CommandListener``)."""
+
+    @property
+    def running(self) -> bool:
+        """Whether it listens."""
 
     async def start(self) -> None:
-        """Start listening."""
+        """Start listening; Telegram unreachable is logged, and ``start`` is called again later."""
 
     async def stop(self) -> None:
         """Stop listening."""
@@ -117,18 +127,21 @@ class Service:
         self.watcher = watcher
         self.listener = listener
         self._triggers: dict[str, tuple[float, float]] = {}
-        self.courier = Courier(ctx.store, destination, ctx.config.telegram.admins)
         self.stop = asyncio.Event()
-        self.wake = asyncio.Event()
+        self.dispatcher = Dispatcher(
+            ctx.store, destination, ctx.config.telegram.admins, self.stop, self._fail
+        )
+        self.wake = self.dispatcher.wake
         self.fatal: BaseException | None = None
         self._polls: set[asyncio.Task[object]] = set()
-        self._senders: dict[str, asyncio.Task[None]] = {}
+        self._file_lost = False  # the state file was deleted or replaced: write nothing more
 
     async def run(self) -> int:
         """Run until a signal (or a fatal error); returns the exit code."""
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.stop.set)
+        quiet_apscheduler()
         await start_destination(self.destination)
         self.ctx.store.set_meta(STARTED_KEY, str(datetime.now(UTC).timestamp()))
         for entry in self.ctx.store.in_doubt():
@@ -142,10 +155,9 @@ class Service:
             )
         scheduler = self._jobs = self._scheduler()
         scheduler.start()
-        if self.listener is not None:
-            await self.listener.start()
+        await self._listen()
         self.wake.set()  # alerts left pending by an earlier run are sent first
-        dispatcher = asyncio.create_task(self._dispatch())
+        dispatcher = asyncio.create_task(self.dispatcher.run())
         event(log, logging.INFO, "service_started", feeds=len(self.ctx.config.feeds))
         await self.stop.wait()
         event(log, logging.INFO, "service_stopping")
@@ -154,12 +166,19 @@ class Service:
         await self._finish()
         return 1 if self.fatal else EXIT_OK
 
+    def _fail(self, error: BaseException) -> None:
+        """Something the service cannot go on after: stop, exit 1."""
+        self.fatal = error
+        self.stop.set()
+
     def _scheduler(self) -> AsyncIOScheduler:
         scheduler = AsyncIOScheduler(timezone=UTC)
         self._schedule_feeds(scheduler)
         scheduler.add_job(lambda: prune(self.ctx), IntervalTrigger(hours=1, timezone=UTC))
         # Alerts re-driven or resumed from the command line, and retries, are picked up.
-        scheduler.add_job(self.wake.set, IntervalTrigger(seconds=WAKE_EVERY, timezone=UTC))
+        scheduler.add_job(
+            self._tick, IntervalTrigger(seconds=WAKE_EVERY, timezone=UTC), max_instances=1
+        )
         if self.watcher is not None:
             scheduler.add_job(
                 self._watch,
@@ -225,6 +244,7 @@ class Service:
                 }
             )
         self.ctx = self.ctx.reconfigured(config)
+        self.dispatcher.courier.admins = config.telegram.admins  # who hears of refusals
         self._schedule_feeds(self._jobs)
         event(
             log, logging.INFO, "config_reloaded", feeds=len(config.feeds), rules=len(config.rules)
@@ -241,48 +261,40 @@ class Service:
         finally:
             if task is not None:
                 self._polls.discard(task)
-        if result.alerts:
+        if result.alerts or result.new_items:  # new items may edit a sent alert ("Also:")
             self.wake.set()
 
-    async def _dispatch(self) -> None:
-        while not self.stop.is_set():
-            await self.wake.wait()
-            self.wake.clear()
-            for chat in self.ctx.store.pending_chats():
-                task = self._senders.get(chat)
-                if task is None or task.done():
-                    self._senders[chat] = asyncio.create_task(self._send_chat(chat))
-
-    async def _send_chat(self, chat: str) -> None:
+    async def _tick(self) -> None:
+        """Every WAKE_EVERY: the state file is the one opened, the listener listens, wake."""
         try:
-            await self.courier.drain_chat(chat, stopping=self.stop)
-        except InvalidTokenError as e:
-            log.critical("telegram_token_rejected error=%s", e.reason)
-            self.fatal = e
-            self.stop.set()
-        except DeadlineReached:
-            pass
-        except StoreError as e:  # e.g. a full disk: the alert stays pending, tried on next wake
-            event(log, logging.ERROR, "delivery_store_failed", chat_id=chat, error=str(e))
+            self.ctx.store.check_file()
+        except StoreError as e:  # writing on would go into a file no one opens again
+            event(log, logging.CRITICAL, "state_file_lost", path=e.path, error=e.reason)
+            self._file_lost = True
+            self._fail(e)
             return
-        except Exception as e:
-            log.critical("courier_crashed chat_id=%s", chat, exc_info=True)
-            self.fatal = e
-            self.stop.set()
-        else:
-            if self.ctx.store.pending(chat, limit=1):
-                self.wake.set()
+        await self._listen()
+        self.wake.set()
+
+    async def _listen(self) -> None:
+        """Start listening to admins (Telegram was down at start, or a reload added them)."""
+        listener = self.listener
+        if listener is not None and self.ctx.config.telegram.admins and not listener.running:
+            await listener.start()
 
     async def _finish(self) -> None:
         if self.listener is not None:
             await self.listener.stop()
         for task in list(self._polls):
             task.cancel()
-        senders = [t for t in self._senders.values() if not t.done()]
-        if senders:
-            _, late = await asyncio.wait(senders, timeout=SEND_GRACE)
-            for task in late:
-                task.cancel()
-            await asyncio.gather(*late, return_exceptions=True)
-        self.ctx.store.set_meta(STARTED_KEY, None)
+        await self.dispatcher.finish(SEND_GRACE)
+        if not self._file_lost:
+            self.ctx.store.set_meta(STARTED_KEY, None)
         await self.destination.close()
+
+
+def quiet_apscheduler() -> None:
+    """APScheduler's two INFO lines per job run (per poll: logs growing with the feeds) show at
+    DEBUG only; its warnings (a missed or skipped run) still show."""
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)

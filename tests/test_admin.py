@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.feeds import FeedServer, rss
-from tests.helpers import KIM, TOKEN, bot, news_item, start_service, write_config
+from tests.helpers import KIM, TOKEN, Running, bot, news_item, start_service, write_config
 
 BOT_TOKEN = TOKEN  # the token the telegram fixture (conftest) accepts
 ADMIN = "4242"
@@ -50,8 +53,10 @@ def test_admin_commands(tmp_path: Path, feeds: FeedServer, telegram: FakeBotAPI)
             "/a.xml", rss([news_item(3, "Kim Jong-un and Putin sign a pact"), news_item(1, "x")])
         )
         service.wait_for("alert_failed", 20)
-        assert "1 failed" in ask(telegram, "/status", 7)
-        assert "1 failed alert(s) are pending again" in ask(telegram, "/redrive", 8)
+        notice = telegram.wait_for_chat(ADMIN, 7, timeout=20)[6].text  # sent on its own
+        assert notice.startswith("<b>Telegram refused alerts for @alerts</b>")
+        assert "1 failed" in ask(telegram, "/status", 8)
+        assert "1 failed alert(s) are pending again" in ask(telegram, "/redrive", 9)
         telegram.wait_for_chat("@alerts", 2, timeout=20)
     finally:
         assert service.stop() == 0
@@ -89,3 +94,120 @@ def test_status_and_redrive_from_the_command_line(
     assert alerts == [f"<b>{KIM}"]
     (notice,) = [m.text for m in telegram.messages if m.chat_id == ADMIN]  # told once
     assert notice.startswith("<b>Telegram refused alerts for @alerts</b>\nChat not found")
+
+
+def answered(service: Running) -> int:
+    """How many commands the log says were answered (a coalesced reply answers ``asked``)."""
+    lines = [line for line in service.lines if "command_answered" in line]
+    return sum(int(m.group(1)) if (m := re.search(r"asked=(\d+)", line)) else 1 for line in lines)
+
+
+def wait_until(condition: Callable[[], object], timeout: float, what: str) -> None:
+    """Wait (polling) until ``condition()`` is true; fail naming ``what`` after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within {timeout}s")
+        time.sleep(0.05)
+
+
+def test_admins_follow_a_config_reload(
+    tmp_path: Path, feeds: FeedServer, telegram: FakeBotAPI
+) -> None:
+    """Finding 11: a removed admin is refused at once, an added one is answered."""
+    config, service = start_service(tmp_path, feeds, telegram)
+    try:
+        service.wait_for("commands_listening", 20)
+        assert "Bot: running since" in ask(telegram, "/status", 1)
+        config.write_text(config.read_text().replace("admins: [4242]", "admins: [5151]"))
+        service.wait_for("config_reloaded", 20)
+        telegram.push_command("/pause", int(ADMIN))
+        service.wait_for("command_refused user_id=4242 command=pause", 20)
+        telegram.push_command("/status", 5151)
+        (status,) = telegram.wait_for_chat("5151", 1, timeout=20)
+    finally:
+        assert service.stop() == 0
+    assert "Posting: active" in status.text  # the removed admin's /pause did nothing
+    assert len([m for m in telegram.messages if m.chat_id == ADMIN]) == 1
+
+
+def test_a_burst_of_commands_is_coalesced_and_never_meets_a_429(
+    tmp_path: Path, feeds: FeedServer
+) -> None:
+    """Finding 12: 1,000 /status at once are a few replies, and Telegram's limits hold."""
+    # One a second to a private chat is 60 a minute; 30 a second overall (the FAQ's limits).
+    with FakeBotAPI(token=TOKEN, per_chat_per_minute=60, global_per_second=30) as api:
+        _, service = start_service(tmp_path, feeds, api)
+        try:
+            service.wait_for("commands_listening", 20)
+            for _ in range(1000):
+                api.push_command("/status", int(ADMIN))
+            wait_until(lambda: answered(service) >= 1000, 120, "answer to 1,000 commands")
+        finally:
+            assert service.stop() == 0
+        replies = [m for m in api.messages if m.chat_id == ADMIN]
+        assert api.count_429 == 0
+        assert answered(service) == 1000
+        assert 1 <= len(replies) <= 30
+        assert all("Bot: running since" in m.text for m in replies)
+
+
+def test_replies_to_one_chat_are_paced(
+    tmp_path: Path, feeds: FeedServer, telegram: FakeBotAPI
+) -> None:
+    """Finding 12: different commands from one admin are answered a second apart at least."""
+    times: list[float] = []
+    telegram.on_message(lambda method, m: times.append(time.monotonic()))
+    _, service = start_service(tmp_path, feeds, telegram)
+    try:
+        service.wait_for("commands_listening", 20)
+        for command in ("/status", "/rules", "/explain Kim meets Putin", "/explain weather"):
+            telegram.push_command(command, int(ADMIN))
+        telegram.wait_for_chat(ADMIN, 4, timeout=30)
+    finally:
+        assert service.stop() == 0
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert len(gaps) == 3
+    assert min(gaps) >= 0.95, gaps
+
+
+GROUP = -100777
+
+
+def test_an_admins_command_in_a_group_is_answered_in_private(
+    tmp_path: Path, feeds: FeedServer, telegram: FakeBotAPI
+) -> None:
+    """Finding 15: the report goes to the admin, not to the group; if the admin never opened
+    a private chat with the bot, the group gets a hint and no report."""
+    _, service = start_service(tmp_path, feeds, telegram)
+    try:
+        service.wait_for("commands_listening", 20)
+        telegram.push_command("/status@fake_bot", int(ADMIN), chat_id=GROUP)
+        (status,) = telegram.wait_for_chat(ADMIN, 1, timeout=20)
+        assert "Bot: running since" in status.text
+        telegram.fail("sendMessage", 403, "Forbidden: bot can't initiate conversation with a user")
+        telegram.push_command("/rules", int(ADMIN), chat_id=GROUP)
+        (hint,) = telegram.wait_for_chat(str(GROUP), 1, timeout=20)
+        telegram.push_command("/status", 999, chat_id=GROUP)  # not an admin: no answer
+        service.wait_for("command_refused user_id=999", 20)
+    finally:
+        assert service.stop() == 0
+    assert "private chat" in hint.text
+    assert "Kim and Putin" not in hint.text
+    assert [m.chat_id for m in telegram.messages] == [ADMIN, str(GROUP)]
+
+
+def test_commands_start_when_telegram_comes_back(
+    tmp_path: Path, feeds: FeedServer, telegram: FakeBotAPI
+) -> None:
+    """Telegram down at start does not end the service: the commands come up with it."""
+    telegram.set_down(True)
+    _, service = start_service(tmp_path, feeds, telegram)
+    try:
+        service.wait_for("commands_unavailable", 20)
+        service.wait_for("feed_polled", 20)
+        telegram.set_down(False)
+        service.wait_for("commands_listening", 30)  # at the next tick
+        assert "Bot: running since" in ask(telegram, "/status", 1)
+    finally:
+        assert service.stop() == 0

@@ -16,6 +16,7 @@ from typing import Any
 
 from alerts.errors import InvalidTokenError, NotifyError
 from alerts.models import Alert
+from alerts.ops.replies import Replies
 
 # Specs: PTB 22 warns on every RetryAfter unless durations are timedeltas (PTB_TIMEDELTA).
 os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -131,45 +132,67 @@ def _convert(chat: str, e: TelegramError) -> NotifyError:
 
 
 CommandHandler = Callable[[str], Awaitable[str]]
-MAX_REPLY = 4000
+IN_PRIVATE = (
+    "I answer commands in a private chat, not in a group: open a chat with me, press Start, "
+    "and send the command there."
+)
 
 
 class CommandListener:
     """Operators' bot commands over long polling (PTB ``Application``), for admins only.
 
     Each command maps to a handler that takes the text after the command and returns the reply
-    (plain text). Messages from anyone not in ``admins`` get no answer and are logged. The
-    commands are registered with setMyCommands so Telegram offers them in the menu.
+    (plain text). Who is an admin is asked of ``admins`` at each command, so a config reload
+    grants and revokes at once. Messages from anyone else get no answer and are logged. Replies
+    go through ``ops.replies.Replies`` (paced per chat, identical commands coalesced), and
+    always to the admin's private chat: an admin's command in a group is answered privately,
+    never to the whole group; only if Telegram refuses the private chat (the admin never
+    started one with the bot) does the group get a hint, and no answer. The commands are
+    registered with setMyCommands so Telegram offers them in the menu.
     """
 
     def __init__(
         self,
         destination: TelegramDestination,
-        admins: list[int],
+        admins: Callable[[], list[int]],
         commands: dict[str, tuple[str, CommandHandler]],
     ) -> None:
-        self.admins = set(admins)
+        self.admins = admins
         self.commands = commands
+        self.replies = Replies(self._send)
         # One scheduler for the work (APScheduler in alerts.scheduler): no PTB JobQueue here.
         self.app: Application[Any, Any, Any, Any, Any, Any] = (
             ApplicationBuilder().bot(destination.bot).job_queue(None).build()
         )
         self.app.add_handler(MessageHandler(filters.COMMAND, self._on_command))
 
+    @property
+    def running(self) -> bool:
+        """Whether updates are being polled."""
+        return self.app.updater is not None and self.app.updater.running
+
     async def start(self) -> None:
-        """Register the commands and start polling for updates."""
-        await self.app.initialize()
-        await self.app.start()
-        await self.app.bot.set_my_commands(
-            [BotCommand(name, about) for name, (about, _) in self.commands.items()]
-        )
-        assert self.app.updater is not None
-        await self.app.updater.start_polling(timeout=10, allowed_updates=["message"])
-        log.info("commands_listening admins=%d", len(self.admins))
+        """Register the commands and start polling for updates; if Telegram cannot be reached,
+        log it and return (the service calls start again later)."""
+        try:
+            await self.app.initialize()
+            if not self.app.running:
+                await self.app.start()
+            await self.app.bot.set_my_commands(
+                [BotCommand(name, about) for name, (about, _) in self.commands.items()]
+            )
+            assert self.app.updater is not None
+            await self.app.updater.start_polling(timeout=10, allowed_updates=["message"])
+        except TelegramError as e:
+            log.warning("commands_unavailable error=%s", e.message)
+            return
+        log.info("commands_listening admins=%d", len(self.admins()))
 
     async def stop(self) -> None:
-        """Stop polling; the bot's HTTP pool is closed by the destination."""
-        if self.app.updater is not None and self.app.updater.running:
+        """Stop polling and drop waiting replies; the HTTP pool is closed by the destination."""
+        await self.replies.close()
+        if self.running:
+            assert self.app.updater is not None
             await self.app.updater.stop()
         if self.app.running:
             await self.app.stop()
@@ -179,14 +202,33 @@ class CommandListener:
         if message is None or message.text is None:
             return
         word, _, rest = message.text.partition(" ")
-        name = word[1:].split("@", 1)[0].lower()
-        if user is None or user.id not in self.admins:
+        name, rest = word[1:].split("@", 1)[0].lower(), rest.strip()
+        if user is None or user.id not in self.admins():
             log.warning("command_refused user_id=%s command=%s", user.id if user else None, name)
             return
+        group = message.chat.id if message.chat.id != user.id else None
+        refused = None if group is None else self._hint(group)
+        self.replies.submit(user.id, f"/{name} {rest}", lambda: self._run(name, rest), refused)
+
+    async def _run(self, name: str, rest: str) -> str:
         known = self.commands.get(name)
-        reply = await known[1](rest.strip()) if known else f"Unknown command /{name}. Try /status."
-        log.info("command_answered user_id=%s command=%s", user.id, name)
+        return await known[1](rest) if known else f"Unknown command /{name}. Try /status."
+
+    def _hint(self, group: int) -> Callable[[str], Awaitable[None]]:
+        async def hint(reason: str) -> None:
+            self.replies.submit(group, "/in-private", _constant(IN_PRIVATE))
+
+        return hint
+
+    async def _send(self, chat: int, text: str) -> None:
         try:
-            await message.reply_text(reply[:MAX_REPLY])
+            await self.app.bot.send_message(chat_id=chat, text=text)
         except TelegramError as e:
-            log.warning("command_reply_failed user_id=%s error=%s", user.id, e.message)
+            raise _convert(str(chat), e) from e
+
+
+def _constant(text: str) -> Callable[[], Awaitable[str]]:
+    async def reply() -> str:
+        return text
+
+    return reply

@@ -3,7 +3,8 @@
 ``/status`` (as ``bot.py status``), ``/rules`` (rules and their destinations), ``/explain
 <text>`` (as ``bot.py explain``), ``/redrive`` (failed alerts pending again), ``/pause`` and
 ``/resume`` (stop and restart posting; alerts queue in the outbox meanwhile, and a pause
-survives restarts). Who may use them is decided by ``notify.CommandListener``.
+survives restarts). Who may use them is decided by ``telegram.CommandListener``, from the
+current config's admins; when each runs, and how replies are paced, by ``ops.replies``.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The SQLite file: opening it (lock file, WAL pragmas, migrations), transactions, queries, the
-backup copy and closing.
+backup copy, the check that it is still the file opened, and closing.
 
 One connection per process, in autocommit mode, so that every write is an explicit ``BEGIN
 IMMEDIATE`` transaction: the write lock is taken at its start (a read lock upgraded half way
@@ -47,6 +47,7 @@ class Connection:
         self._lock_file: IO[str] | None = self._take_lock() if lock else None
         try:
             self._db = self._connect()
+            self._identity = self._file_identity()
             self._migrate()
         except (sqlite3.Error, OSError) as e:
             self._release_lock()
@@ -64,6 +65,25 @@ class Connection:
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         return db
+
+    def _file_identity(self) -> tuple[int, int]:
+        """(device, inode) of the file at ``path`` now, just after SQLite opened it."""
+        st = Path(self.path).stat()
+        return st.st_dev, st.st_ino
+
+    def check_file(self) -> None:
+        """Raise ``StoreError`` if ``path`` no longer names the file opened (deleted, or another
+        file moved in its place): writes would go on into a file no one will open again, and
+        the next start would begin from another state. One stat: cheap enough to ask often. A
+        stat failing for another reason (a permission) says nothing about identity: no error."""
+        try:
+            now = self._file_identity()
+        except FileNotFoundError as e:
+            raise StoreError(self.path, "the state file was deleted while the bot used it") from e
+        except OSError:
+            return
+        if now != self._identity:
+            raise StoreError(self.path, "the state file was replaced while the bot used it")
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]

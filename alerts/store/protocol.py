@@ -7,7 +7,8 @@ method is one transaction, all of it or none of it; any failure of the database 
 ``StoreError``, never as the driver's own error. Callers keep using ``alerts.store.Store``.
 
 Not in the Protocol, because they are about the SQLite file, not a store: ``Store.in_use(path)``
-(the lock file, asked before opening) and ``Store.backup_to(path)`` (the dry run's copy).
+(the lock file, asked before opening), ``Store.backup_to(path)`` (the dry run's copy) and
+``Store.check_file()`` (the service asks that the path still names the file it opened).
 """
 
 from __future__ import annotations
