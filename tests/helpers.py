@@ -32,6 +32,7 @@ from alerts.models import Alert, FeedUpdateIntent, PollResult, StoryKey
 from alerts.pipeline import poll_feed
 from alerts.scheduler import run_once
 from alerts.store import Store
+from tests.fakes import WAIT_SCALE
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.feeds import FeedServer, rss
 
@@ -136,7 +137,7 @@ class Running:
     def wait_for(self, needle: str, timeout: float) -> float:
         """Seconds until a log line containing ``needle`` appears."""
         started = time.monotonic()
-        while time.monotonic() - started < timeout:
+        while time.monotonic() - started < timeout * WAIT_SCALE:
             if any(needle in line for line in self.lines):
                 return time.monotonic() - started
             time.sleep(0.05)

@@ -20,6 +20,8 @@ from types import FrameType, TracebackType
 from typing import Any, Self, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from tests.fakes import WAIT_SCALE
+
 __all__ = ["FakeBotAPI", "SentMessage", "parse_telegram_html", "utf16_length"]
 
 MAX_TEXT_LENGTH = 4096
@@ -656,7 +658,7 @@ class FakeBotAPI:
 
     def wait_for_messages(self, n: int, timeout: float = 10.0) -> list[SentMessage]:
         """Wait until at least ``n`` messages were accepted; return all of them so far."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout * WAIT_SCALE
         with self._changed:
             while len(self._messages) < n:
                 remaining = deadline - time.monotonic()
@@ -741,7 +743,7 @@ class FakeBotAPI:
 
     def wait_for_chat(self, chat_id: str, n: int = 1, timeout: float = 10.0) -> list[SentMessage]:
         """Wait until at least ``n`` messages went to ``chat_id``; return those."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout * WAIT_SCALE
         with self._changed:
             while True:
                 mine = [m for m in self._messages if m.chat_id == chat_id]
