@@ -65,7 +65,7 @@ BILLION_LAUGHS = """<?xml version="1.0"?>
 def test_billion_laughs_is_not_expanded(feeds: FeedServer) -> None:
     started, before = time.monotonic(), peak_mb()
     titles = fetch_and_parse(feeds.set("/lol.xml", BILLION_LAUGHS))
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 60  # a guard against the expansion, not a measure
     assert peak_mb() - before < 100
     assert all(len(t) < 10_000 for t in titles)  # never the 3 GB expansion
 
@@ -116,7 +116,9 @@ def test_a_server_sending_one_byte_a_second_hits_the_total_limit(feeds: FeedServ
     started = time.monotonic()
     with pytest.raises(FetchError, match="timed out"):
         fetch(url, FetchLimits(timeout=2))
-    assert time.monotonic() - started < 4  # the total limit, not a per-read timeout
+    # The total limit, not a per-read timeout (which would let the drip run ~200 s); the bound
+    # leaves room for a loaded machine.
+    assert time.monotonic() - started < 30
 
 
 def test_invalid_utf8_still_gives_items(feeds: FeedServer) -> None:

@@ -67,7 +67,7 @@ def test_a_burst_of_100_is_paced_without_a_single_429(tmp_path: Path, strict: Fa
     print(f"\n100 alerts at 20/minute took {took:.1f} s (the limit's minimum is 240 s)")
     assert strict.count_429 == 0
     assert [m.text for m in strict.messages] == [f"<b>alert {n:03d}</b>" for n in range(100)]
-    assert 240 <= took < 260
+    assert 240 <= took < 300  # the limit's minimum, with slack for a loaded machine
 
 
 def test_the_pace_survives_a_restart(tmp_path: Path, strict: FakeBotAPI) -> None:
