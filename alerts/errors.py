@@ -123,3 +123,8 @@ class NotifyError(AlertsError):
 
 class InvalidTokenError(NotifyError):
     """Telegram rejected the bot token (401): nothing can be sent until it is fixed."""
+
+
+class InDoubtError(NotifyError):
+    """Telegram may have taken the message: the request reached it and no readable answer came
+    back (a read timeout, a reset after sending, an answer that is not a Message)."""

@@ -139,8 +139,11 @@ CALLS: dict[str, Callable[[StoreType, Filled], object]] = {
     "mark_sending": lambda s, f: s.mark_sending(f.pending, NOW),
     "mark_sent": lambda s, f: s.mark_sent(f.pending, 8, NOW),
     "mark_attempt": lambda s, f: s.mark_attempt(f.pending, "timeout"),
+    "mark_doubt": lambda s, f: s.mark_doubt(f.pending, "timed out", NOW),
     "mark_failed": lambda s, f: s.mark_failed(f.pending, "Forbidden"),
     "recent_sends": lambda s, f: s.recent_sends("@c", NOW - timedelta(minutes=1)),
+    "log_unanswered": lambda s, f: (s.mark_sending(f.pending, NOW), s.log_unanswered(NOW)),
+    "pull_back_sends": lambda s, f: s.pull_back_sends(NOW - timedelta(days=1)),
     "sources": lambda s, f: s.sources("k1"),
     "edit_chats": lambda s, f: s.edit_chats(),
     "pending_edits": lambda s, f: s.pending_edits("@c"),
@@ -156,7 +159,8 @@ CALLS: dict[str, Callable[[StoreType, Filled], object]] = {
 }
 WRITES = {
     "update_feed", "queue_notice",
-    "mark_sending", "mark_sent", "mark_attempt", "mark_failed", "mark_edited", "move_chat",
+    "mark_sending", "mark_sent", "mark_attempt", "mark_doubt", "mark_failed", "mark_edited",
+    "log_unanswered", "pull_back_sends", "move_chat",
     "redrive", "set_meta", "prune",
 }  # fmt: skip
 

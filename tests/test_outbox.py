@@ -7,15 +7,16 @@ import io
 import json
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from alerts.delivery import courier as outbox
+from alerts.delivery import telegram as telegram_module
 from alerts.delivery.courier import Courier
 from alerts.delivery.stdout import StdoutDestination
-from alerts.delivery.telegram import TelegramDestination
+from alerts.delivery.telegram import TelegramDestination, Timeouts
 from alerts.errors import InvalidTokenError
 from alerts.models import Alert, StoryKey
 from alerts.scheduler import start_destination
@@ -26,9 +27,13 @@ from tests.helpers import queue_alerts
 NOW = datetime(2026, 6, 13, tzinfo=UTC)
 
 
+SHORT = Timeouts(connect=5.0, read=1.0, write=5.0, pool=5.0)  # the bot gives up after 1 s
+
+
 @pytest.fixture(autouse=True)
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(outbox, "BACKOFF_START", 0.05)
+    monkeypatch.setattr(outbox, "IN_DOUBT_PAUSE", 0.05)
 
 
 def queue(store: Store, *chats: str) -> None:
@@ -42,9 +47,15 @@ def queue(store: Store, *chats: str) -> None:
     queue_alerts(store, alerts, NOW)
 
 
-def drain(store: Store, api: FakeBotAPI, deadline: float = 30.0, token: str = "123:ABC") -> bool:
+def drain(
+    store: Store,
+    api: FakeBotAPI,
+    deadline: float = 30.0,
+    token: str = "123:ABC",
+    timeouts: Timeouts | None = None,
+) -> bool:
     async def go() -> bool:
-        destination = TelegramDestination(token, api.base_url)
+        destination = TelegramDestination(token, api.base_url, timeouts)
         try:
             await start_destination(destination)
             return await Courier(store, destination).drain(time.monotonic() + deadline)
@@ -92,20 +103,16 @@ def test_server_errors_are_retried_with_backoff(store: Store, telegram: FakeBotA
     assert store.counts()[SENT] == 1
 
 
-def test_timeouts_are_retried(store: Store, telegram: FakeBotAPI) -> None:
+def test_refused_connections_are_retried_freely(
+    store: Store, telegram: FakeBotAPI, caplog: pytest.LogCaptureFixture
+) -> None:
     queue(store, "@c")
-    telegram.delay("sendMessage", 6.0)  # longer than PTB's 5 s read timeout
-    assert drain(store, telegram)
-    assert [m.text for m in telegram.messages] == ["<b>T0</b>"]
-    assert store.counts()[SENT] == 1
-
-
-def test_refused_connections_are_retried(store: Store, telegram: FakeBotAPI) -> None:
-    queue(store, "@c")
-    telegram.set_refusing(True)
+    telegram.set_refusing(True)  # nothing listens: the request cannot reach Telegram
     threading.Timer(1.5, telegram.set_refusing, args=(False,)).start()
     assert drain(store, telegram)
     assert [m.text for m in telegram.messages] == ["<b>T0</b>"]
+    assert store.failed() == [] and "alert_in_doubt" not in caplog.text
+    assert sum("send_retry" in r.getMessage() for r in caplog.records) >= 3
 
 
 def test_permanent_refusal_marks_failed_and_goes_on(store: Store, telegram: FakeBotAPI) -> None:
@@ -127,6 +134,70 @@ def test_migrated_group_is_resent_to_the_new_id(store: Store, telegram: FakeBotA
     assert drain(store, telegram)
     assert [m.chat_id for m in telegram.messages] == ["-1004001", "-1004001"]
     assert store.counts()[SENT] == 2
+
+
+def test_a_migrated_group_has_one_drainer(
+    store: Store, telegram: FakeBotAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """30 pending alerts, the group migrates at the first: each is posted once, though the
+    dispatcher (and a drain) start drainers of the new chat while the old one's still runs."""
+    # 30 at once, not over a minute: the courier's pace and PTB's in-process guard raised.
+    monkeypatch.setattr(outbox, "GROUP_PACE", (100, 60.0))
+    limiter = telegram_module.AIORateLimiter
+    monkeypatch.setattr(
+        telegram_module, "AIORateLimiter", lambda **kw: limiter(group_max_rate=100, **kw)
+    )
+    queue(store, *["-4001"] * 30)
+    telegram.fail("sendMessage", 400, "Bad Request: group chat was upgraded to a supergroup chat",
+                  parameters={"migrate_to_chat_id": -1004001})  # fmt: skip
+
+    async def go() -> None:
+        destination = TelegramDestination("123:ABC", telegram.base_url)
+        courier = Courier(store, destination)
+        moved, move_chat = asyncio.Event(), store.move_chat
+
+        def move(old: str, new: str) -> None:
+            move_chat(old, new)
+            moved.set()
+
+        store.move_chat = move  # type: ignore[method-assign]
+
+        async def when_moved() -> None:  # as the dispatcher does, woken by the move
+            await moved.wait()
+            await courier.drain_chat("-1004001")
+
+        try:
+            await asyncio.wait_for(
+                asyncio.gather(courier.drain_chat("-4001"), when_moved(), when_moved()), 60
+            )
+        finally:
+            await destination.close()
+
+    asyncio.run(go())
+    texts = [m.text for m in telegram.messages]
+    assert texts == [f"<b>T{n}</b>" for n in range(30)]
+    assert {m.chat_id for m in telegram.messages} == {"-1004001"}
+    assert store.counts() == {PENDING: 0, SENT: 30, FAILED: 0}
+
+
+def test_the_pace_holds_a_chat_one_window_at_most(store: Store, telegram: FakeBotAPI) -> None:
+    """Send times stored in the future (a clock set back two hours): counted as now, once."""
+    queue(store, "12345", "12345", "12345")  # a private chat: one message a second
+    first = store.pending()[0]
+    store.mark_sent(first.id, 1, datetime.now(UTC) + timedelta(hours=2))
+    started = time.monotonic()
+    assert drain(store, telegram, deadline=20.0)  # was: "wait 7201 s", past the deadline
+    assert [m.text for m in telegram.messages] == ["<b>T1</b>", "<b>T2</b>"]
+    assert time.monotonic() - started < 20.0
+    assert store.recent_sends("12345", datetime.now(UTC)) == []  # none left in the future
+
+
+def test_pace_wait_counts_a_future_send_as_now() -> None:
+    now = 1_000_000.0
+    assert outbox.pace_wait([now + 7200] * 20, now, (20, 60.0)) == pytest.approx(60.05)
+    assert outbox.pace_wait([now - 30] * 19 + [now + 7200], now, (20, 60.0)) == pytest.approx(30.05)
+    assert outbox.pace_wait([now - 61] * 20, now, (20, 60.0)) == 0.0
+    assert outbox.pace_wait([now - 10] * 19, now, (20, 60.0)) == 0.0
 
 
 def test_telegram_down_past_the_deadline_keeps_alerts_pending(

@@ -113,3 +113,42 @@ def test_migrated_chat_takes_its_alerts_and_window(store: StoreType) -> None:
         ("-1001", "t1"),
         ("-1001", "t2"),
     ]
+
+
+def test_a_send_in_doubt_counts_for_the_pace_and_a_failure_clears_it(store: StoreType) -> None:
+    store.update_feed(poll("u", [], [alert(1)]), NOW)
+    (entry,) = store.pending()
+    store.mark_sending(entry.id, NOW)
+    assert store.mark_doubt(entry.id, "timed out", NOW) == 1
+    assert store.in_doubt() == []  # answered, though unreadably: no send left in flight
+    assert store.mark_doubt(entry.id, "reset", NOW + MINUTE) == 2
+    assert store.recent_sends("@c", NOW - MINUTE) == [NOW.timestamp(), (NOW + MINUTE).timestamp()]
+    store.mark_failed(entry.id, "given up")
+    store.redrive()
+    assert store.mark_doubt(entry.id, "timed out", NOW) == 1  # a re-drive starts afresh
+
+
+def test_sends_a_dead_bot_left_unanswered_count_for_the_pace_at_once(store: StoreType) -> None:
+    store.update_feed(poll("u", [], [alert(1), alert(2), alert(3, "@d")]), NOW)
+    first, second, third = store.pending()
+    store.mark_sending(first.id, NOW - 2 * MINUTE)  # the bot died during this one
+    store.mark_sending(third.id, NOW - 2 * MINUTE)
+    store.mark_sending(second.id, NOW - 2 * MINUTE)
+    store.mark_attempt(second.id, "HTTP 500")  # answered: not taken
+    assert store.log_unanswered(NOW) == 2
+    assert store.recent_sends("@c", NOW - MINUTE) == [NOW.timestamp()]
+    assert store.recent_sends("@d", NOW - MINUTE) == [NOW.timestamp()]
+    assert {e.id for e in store.in_doubt()} == {first.id, third.id}  # still in doubt
+
+
+def test_send_times_from_the_future_are_pulled_back(store: StoreType) -> None:
+    store.update_feed(poll("u", [], [alert(1), alert(2)]), NOW)
+    first, second = store.pending()
+    store.mark_sent(first.id, 5, NOW + timedelta(hours=2))  # a clock that ran ahead
+    store.mark_sent(second.id, 6, NOW - MINUTE)
+    assert store.pull_back_sends(NOW) == 1
+    assert store.recent_sends("@c", NOW - 2 * MINUTE) == [
+        (NOW - MINUTE).timestamp(),
+        NOW.timestamp(),
+    ]
+    assert store.pull_back_sends(NOW) == 0

@@ -1,30 +1,3 @@
-"""Drains the outbox: every pending alert reaches its chat once, in order of discovery.
-
-Policy (error table in ``shared/telegram-notes.md``):
-
-- Each chat is drained by its own task, oldest alert first; a chat waits on its own failures
-  and never blocks another chat. After its alerts, a chat's pending edits are made: a sent
-  alert whose story was later carried by other sources gets its message edited to list them
-  ("Also: Reuters, Yonhap"), at most ``dedup.max_edits`` times per message.
-- 429: wait ``retry_after`` and retry. Timeouts, 5xx and network errors: retry with exponential
-  backoff and full jitter (1 s doubling to 5 min), without limit; the alert stays pending.
-- A migrated group: its alerts move to the new chat id and are resent.
-- Permanent refusals (403, 400): the alert is marked failed with the reason and kept for a
-  re-drive; the chat's next alert is tried. A refused edit is dropped (the alert stays sent).
-- Pace: at most 20 messages a minute to a group or channel and one a second to a private
-  chat, counted over a sliding window of the send times stored in the database (sends and
-  edits), so a restarted bot keeps the pace; PTB's ``AIORateLimiter`` (30 a second overall)
-  stays as the in-process guard. Waiting out the pace is not a failure, but ``run --once``
-  stops waiting at its deadline.
-- Idempotency: an alert's key (story, destination) is unique in the outbox, so it is queued
-  once. Its send intent is written just before the call and its result the moment the call
-  returns; an alert is marked sent only after Telegram returned its message id. A crash between
-  Telegram's answer and that commit is the one window that can duplicate a message (the Bot
-  API has no idempotency key); on restart such alerts are logged as ``alert_in_doubt`` and sent
-  again. Requests are made one at a time (across chats too), so a crash repeats at most one
-  message; at Telegram's pace of 20 a minute per channel this costs nothing in practice.
-"""
-
 from __future__ import annotations
 
 import asyncio
@@ -37,7 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from alerts.delivery.destination import Destination
-from alerts.errors import InvalidTokenError, NotifyError, StoreError
+from alerts.errors import InDoubtError, InvalidTokenError, NotifyError, StoreError
 from alerts.logs import event
 from alerts.message.notices import refused_notices
 from alerts.message.render import with_sources
@@ -48,6 +21,10 @@ log = logging.getLogger("alerts.delivery.courier")
 
 BACKOFF_START = 1.0
 BACKOFF_MAX = 300.0
+IN_DOUBT_PAUSE = 30.0  # seconds before the one retry of a send in doubt (Telegram under load)
+MAX_DOUBTS = 2  # sends in doubt an alert may have: the first and its one retry
+GIVEN_UP = "no readable answer twice: it may have been posted; check the chat before /redrive"
+PACE_MARGIN = 0.05  # seconds added to a pace wait: Telegram counts from its own clock
 # Specs: https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this
 GROUP_PACE = (20, 60.0)  # messages per seconds, to one group or channel
 PRIVATE_PACE = (1, 1.0)  # to one private chat
@@ -58,9 +35,19 @@ def pace_of(chat: str) -> tuple[int, float]:
     return PRIVATE_PACE if chat.isdigit() else GROUP_PACE
 
 
+def pace_wait(sends: list[float], now: float, pace: tuple[int, float]) -> float:
+    """Seconds until one more message keeps ``pace`` (0: at once), given the send times of
+    the chat; a time after ``now`` counts as ``now``, so it never holds longer than a window."""
+    count, period = pace
+    recent = sorted(min(t, now) for t in sends if t > now - period)
+    if len(recent) < count:
+        return 0.0
+    return recent[-count] + period - now + PACE_MARGIN
+
+
 def backoff_delay(attempt: int, rng: Callable[[], float] = random.random) -> float:
     """Full-jitter exponential backoff for the n-th consecutive failure (1-based)."""
-    ceiling: float = min(BACKOFF_MAX, BACKOFF_START * 2.0 ** max(0, attempt - 1))
+    ceiling: float = min(BACKOFF_MAX, BACKOFF_START * 2.0 ** max(0, min(attempt, 64) - 1))
     return max(0.1, ceiling * float(rng()))
 
 
@@ -87,19 +74,15 @@ class Courier:
         # One request in flight at a time, across chats: a crash can then repeat at most one
         # message. Chats still wait on their own pace and backoff independently.
         self._in_flight = asyncio.Lock()
+        self._chats: dict[str, asyncio.Lock] = {}  # one drainer per chat, whoever calls
+        self._started = False
 
     async def drain(self, deadline: float | None = None) -> bool:
         """Deliver everything pending; False when the deadline (monotonic) left some behind."""
-        drained: set[str] = set()
-        while True:  # notices queued while draining (to admins) are drained too
-            chats = [
-                c
-                for c in dict.fromkeys([*self.store.pending_chats(), *self.store.edit_chats()])
-                if c not in drained
-            ]
-            if not chats or self.paused():
-                return True
-            drained.update(chats)
+        while True:  # notices queued while draining, and alerts of a migrated chat, too
+            chats = list(dict.fromkeys([*self.store.pending_chats(), *self.store.edit_chats()]))
+            if not chats or self.paused() or self._stopping.is_set():
+                return not chats or self.paused()
             results = await asyncio.gather(
                 *(self.drain_chat(c, deadline=deadline) for c in chats), return_exceptions=True
             )
@@ -114,25 +97,42 @@ class Courier:
     async def drain_chat(
         self, chat: str, *, deadline: float | None = None, stopping: asyncio.Event | None = None
     ) -> None:
-        """Deliver one chat's pending alerts in order, then its edits; stop on ``stopping``."""
+        """Deliver one chat's pending alerts in order, then its edits; stop on ``stopping``.
+        Waits while another task drains the chat; follows the chat if it migrates."""
         self._stopping = stopping or self._stopping
-        while entries := self.store.pending(chat, limit=50):
-            for entry in entries:
-                if self._stopping.is_set() or self.paused():
-                    return
-                try:
-                    await self._deliver(entry, deadline)
-                except _Moved as moved:
-                    await self.drain_chat(moved.new_chat, deadline=deadline)
-                    return
-        for entry in self.store.pending_edits(chat):
-            if self._stopping.is_set():
-                return
-            await self._edit(entry, deadline)
+        self._start()
+        current: str | None = chat
+        while current is not None:
+            async with self._chats.setdefault(current, asyncio.Lock()):
+                current = await self._drain_one(current, deadline)
 
     def paused(self) -> bool:
         """Posting paused by an operator (/pause): alerts wait in the outbox."""
         return self.store.get_meta(PAUSED_KEY) is not None
+
+    def _start(self) -> None:
+        """Once per courier, before its first send: what a killed bot left unanswered counts
+        against the pace (it may have been posted)."""
+        if not self._started:
+            self._started = True
+            if unanswered := self.store.log_unanswered(datetime.now(UTC)):
+                event(log, logging.INFO, "unanswered_sends_counted", sends=unanswered)
+
+    async def _drain_one(self, chat: str, deadline: float | None) -> str | None:
+        """Drain ``chat`` (its lock held); the chat its alerts moved to, if they did."""
+        while entries := self.store.pending(chat, limit=50):
+            for entry in entries:
+                if self._stopping.is_set() or self.paused():
+                    return None
+                try:
+                    await self._deliver(entry, deadline)
+                except _Moved as moved:
+                    return moved.new_chat
+        for entry in self.store.pending_edits(chat):
+            if self._stopping.is_set():
+                return None
+            await self._edit(entry, deadline)
+        return None
 
     async def _deliver(self, entry: OutboxEntry, deadline: float | None) -> None:
         alert = replace(entry.alert, text=with_sources(entry.alert.text, entry.sources))
@@ -208,7 +208,8 @@ class Courier:
         *,
         intent: bool = False,
     ) -> object:
-        """Call until it succeeds; raise the NotifyError of a permanent refusal."""
+        """Call until it succeeds; raise the NotifyError of a permanent refusal (or of a send
+        in doubt once too often)."""
         failures = 0
         while True:
             if not await self._pace(entry.alert.chat, deadline):
@@ -222,42 +223,47 @@ class Courier:
                 if isinstance(e, InvalidTokenError) or e.permanent:
                     raise
                 if e.new_chat:
-                    self.store.move_chat(entry.alert.chat, e.new_chat)
-                    event(
-                        log,
-                        logging.WARNING,
-                        "chat_migrated",
-                        chat_id=entry.alert.chat,
-                        new_chat_id=e.new_chat,
-                    )
-                    raise _Moved(e.new_chat) from e
+                    raise self._moved(entry, e.new_chat) from e
                 failures += 1
-                self.store.mark_attempt(entry.id, e.reason)
-                wait = e.retry_after if e.retry_after else backoff_delay(failures)
-                event(
-                    log,
-                    logging.WARNING,
-                    "send_retry",
-                    chat_id=entry.alert.chat,
-                    alert=entry.id,
-                    error=e.reason,
-                    wait=f"{wait:.1f}s",
-                )
+                wait = self._retry_wait(entry, e, failures, intent)
+                event(log, logging.WARNING, "send_retry", chat_id=entry.alert.chat,
+                      alert=entry.id, error=e.reason, wait=f"{wait:.1f}s")  # fmt: skip
                 if deadline is not None and time.monotonic() + wait > deadline:
                     raise DeadlineReached(entry.alert.chat) from e
                 await self._pause(wait)
                 if self._stopping.is_set():
                     return _STOPPED
 
+    def _retry_wait(self, entry: OutboxEntry, e: NotifyError, failures: int, send: bool) -> float:
+        """Record a transient failure; how long to wait before the next try."""
+        if not (send and isinstance(e, InDoubtError)):
+            self.store.mark_attempt(entry.id, e.reason)
+            return e.retry_after or backoff_delay(failures)
+        doubts = self.store.mark_doubt(entry.id, e.reason, datetime.now(UTC))
+        event(log, logging.WARNING, "alert_in_doubt", chat_id=entry.alert.chat, alert=entry.id,
+              error=e.reason, sends_in_doubt=doubts)  # fmt: skip
+        if doubts >= MAX_DOUBTS:
+            raise NotifyError(entry.alert.chat, GIVEN_UP, permanent=True) from e
+        return IN_DOUBT_PAUSE
+
+    def _moved(self, entry: OutboxEntry, new_chat: str) -> _Moved:
+        """A migrated group: its pending alerts follow it to the new chat id."""
+        self.store.move_chat(entry.alert.chat, new_chat)
+        event(log, logging.WARNING, "chat_migrated", chat_id=entry.alert.chat,
+              new_chat_id=new_chat)  # fmt: skip
+        return _Moved(new_chat)
+
     async def _pace(self, chat: str, deadline: float | None) -> bool:
         """Wait until one more message to ``chat`` keeps the pace; False if stopping."""
-        count, period = pace_of(chat)
+        pace = pace_of(chat)
         while not self._stopping.is_set():
             now = time.time()
-            recent = self.store.recent_sends(chat, datetime.fromtimestamp(now - period, UTC))
-            if len(recent) < count:
+            sends = self.store.recent_sends(chat, datetime.fromtimestamp(now - pace[1], UTC))
+            if sends and sends[-1] > now:  # from the future: pulled back once, for good
+                self.store.pull_back_sends(datetime.fromtimestamp(now, UTC))
+            wait = pace_wait(sends, now, pace)
+            if not wait:
                 return True
-            wait = recent[-count] + period - now + 0.05
             if deadline is not None and time.monotonic() + wait > deadline:
                 raise DeadlineReached(chat)
             event(log, logging.DEBUG, "pacing", chat_id=chat, wait=f"{wait:.1f}s")

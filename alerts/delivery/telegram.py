@@ -2,7 +2,9 @@
 
 The only module that imports python-telegram-bot. ``TelegramDestination`` implements
 ``destination.Destination``, turning each Bot API error into the courier's ``NotifyError``
-(table in ``shared/telegram-notes.md``); ``CommandListener`` answers the admins' commands.
+(table in ``shared/telegram-notes.md``), and into ``InDoubtError`` when the request reached
+Telegram without a readable answer: it may have been posted. Nothing else leaves it, whatever
+the library raises. ``CommandListener`` answers the admins' commands.
 """
 
 from __future__ import annotations
@@ -11,17 +13,19 @@ import contextlib
 import logging
 import os
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from alerts.errors import InvalidTokenError, NotifyError
+from alerts.errors import InDoubtError, InvalidTokenError, NotifyError
+from alerts.logs import event
 from alerts.models import Alert
 from alerts.ops.replies import Replies
 
 # Specs: PTB 22 warns on every RetryAfter unless durations are timedeltas (PTB_TIMEDELTA).
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import BotCommand, LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -41,45 +45,79 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 log = logging.getLogger("alerts.delivery.telegram")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """How long one Bot API request may take, by phase, in seconds.
+
+    PTB's defaults (5 s) are shorter than Telegram's answers under load (8 s and more were
+    seen), and a timed-out send may have been posted: each one costs an in-doubt retry. The
+    read timeout is the wait for the answer; connect and pool failures happen before the
+    request leaves, so they are safe to retry (``_convert``).
+    """
+
+    connect: float = 10.0
+    read: float = 30.0
+    write: float = 30.0
+    pool: float = 10.0
 
 
 class TelegramDestination:
-    """Sends through the Bot API (or a self-hosted server at ``base_url``)."""
+    """Sends through the Bot API (or a self-hosted server at ``base_url``).
 
-    def __init__(self, token: str, base_url: str | None = None) -> None:
+    The destination is the boundary of the Telegram library: whatever PTB raises, even an
+    exception it was not meant to raise, leaves as a ``NotifyError`` (``_convert``).
+    """
+
+    def __init__(
+        self, token: str, base_url: str | None = None, timeouts: Timeouts | None = None
+    ) -> None:
+        limits = timeouts or Timeouts()
         # Specs: AIORateLimiter keeps 30 msg/s overall and 20/min per group or channel;
         # max_retries=0 because the courier handles 429s itself (it knows the deadline).
         self.bot: ExtBot[int] = ExtBot(
             token=token,
             base_url=(base_url or "https://api.telegram.org/bot").rstrip("/"),
             rate_limiter=AIORateLimiter(max_retries=0),
+            request=HTTPXRequest(
+                connect_timeout=limits.connect,
+                read_timeout=limits.read,
+                write_timeout=limits.write,
+                pool_timeout=limits.pool,
+            ),
         )
         self._ready = False
 
     async def start(self) -> None:
         """Log in (getMe): a bad token fails here, not at the first alert."""
-        try:
-            await self.bot.initialize()
-        except TelegramError as e:
-            raise _convert("getMe", e) from e
+        await _guarded("getMe", self.bot.initialize())
         self._ready = True
 
     async def send(self, alert: Alert) -> int | None:
         """sendMessage in HTML parse mode (logging in first if Telegram was down at start)."""
         if not self._ready:
             await self.start()
-        try:
-            message = await self.bot.send_message(
+        message = await _guarded(
+            alert.chat,
+            self.bot.send_message(
                 chat_id=alert.chat,
                 text=alert.text,
                 parse_mode=ParseMode.HTML,
                 disable_notification=alert.disable_notification,
                 link_preview_options=LinkPreviewOptions(is_disabled=not alert.link_preview),
+            ),
+        )
+        if not isinstance(message, Message):  # e.g. {"ok": true, "result": true}
+            answer = repr(message)[:80]
+            event(
+                log, logging.ERROR, "telegram_unexpected_answer", chat_id=alert.chat, answer=answer
             )
-        except TelegramError as e:
-            raise _convert(alert.chat, e) from e
+            raise InDoubtError(alert.chat, f"the answer is not a message: {answer}")
         return message.message_id
 
     async def edit(self, alert: Alert, message_id: int, text: str) -> None:
@@ -87,31 +125,49 @@ class TelegramDestination:
         if not self._ready:
             await self.start()
         try:
-            await self.bot.edit_message_text(
-                text=text,
-                chat_id=alert.chat,
-                message_id=message_id,
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=not alert.link_preview),
+            await _guarded(
+                alert.chat,
+                self.bot.edit_message_text(
+                    text=text,
+                    chat_id=alert.chat,
+                    message_id=message_id,
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=not alert.link_preview),
+                ),
             )
-        except BadRequest as e:
-            if "not modified" not in e.message.lower():
-                raise _convert(alert.chat, e) from e
-        except TelegramError as e:
-            raise _convert(alert.chat, e) from e
+        except NotifyError as e:
+            if not (e.permanent and "not modified" in e.reason.lower()):
+                raise
 
     async def admin_notice(self, admins: list[int], text: str) -> None:
         """A plain message to each admin's private chat; failures are only logged."""
         for admin in admins:
             try:
-                await self.bot.send_message(chat_id=admin, text=text)
-            except TelegramError as e:
-                log.warning("admin_notice_failed chat_id=%s error=%s", admin, e.message)
+                await _guarded(str(admin), self.bot.send_message(chat_id=admin, text=text))
+            except NotifyError as e:
+                log.warning("admin_notice_failed chat_id=%s error=%s", admin, e.reason)
 
     async def close(self) -> None:
         """Close PTB's HTTP pool."""
-        with contextlib.suppress(TelegramError):
+        with contextlib.suppress(Exception):
             await self.bot.shutdown()
+
+
+async def _guarded(chat: str, call: Awaitable[T]) -> T:
+    """Await a PTB call; anything it raises becomes a ``NotifyError``. An exception that is
+    not PTB's own (a bug, or an answer it cannot turn into objects) is logged with its
+    traceback and treated as in doubt: the request may have been taken."""
+    try:
+        return await call
+    except TelegramError as e:
+        raise _convert(chat, e) from e
+    except Exception as e:
+        log.error("telegram_unexpected_error chat_id=%s error=%r", chat, e, exc_info=True)
+        raise InDoubtError(chat, f"unexpected {type(e).__name__}: {e}") from e
+
+
+# httpx's errors raised before a request is sent: it cannot have reached Telegram.
+_NOT_SENT = frozenset({"ConnectError", "ConnectTimeout", "PoolTimeout"})
 
 
 def _convert(chat: str, e: TelegramError) -> NotifyError:
@@ -126,9 +182,25 @@ def _convert(chat: str, e: TelegramError) -> NotifyError:
         return InvalidTokenError(chat, "Telegram rejected the bot token", permanent=True)
     if isinstance(e, Forbidden | BadRequest):
         return NotifyError(chat, e.message, permanent=True)
-    if isinstance(e, NetworkError):
-        return NotifyError(chat, f"{type(e).__name__}: {e.message}")
-    return NotifyError(chat, f"{type(e).__name__}: {e.message}")
+    reason = f"{type(e).__name__}: {e.message}"
+    if isinstance(e, NetworkError) and _transport_failure(e):
+        # PTB raises NetworkError for an HTTP error status too (5xx: Telegram answered, and
+        # refused); a transport failure carries the HTTP client's exception as its cause.
+        return NotifyError(chat, reason) if _before_sending(e) else InDoubtError(chat, reason)
+    if type(e) is TelegramError:  # PTB's "Invalid server response": an answer we cannot read
+        return InDoubtError(chat, reason)
+    return NotifyError(chat, reason)
+
+
+def _transport_failure(e: NetworkError) -> bool:
+    cause = e.__cause__
+    return cause is not None and not isinstance(cause, TelegramError)
+
+
+def _before_sending(e: NetworkError) -> bool:
+    """A failure to connect (refused, timed out, no free connection): nothing was sent."""
+    assert e.__cause__ is not None
+    return bool({k.__name__ for k in type(e.__cause__).__mro__} & _NOT_SENT)
 
 
 CommandHandler = Callable[[str], Awaitable[str]]

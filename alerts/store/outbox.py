@@ -108,12 +108,47 @@ class OutboxMixin(Connection):
             (error, entry_id),
         )
 
+    def mark_doubt(self, entry_id: int, error: str, now: datetime) -> int:
+        """A send with no readable answer: Telegram may have posted it, so it counts against
+        the chat's pace (at ``now``, the latest it can have been taken). Returns how many of
+        the alert's sends were in doubt so far."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, doubts = doubts + 1, last_error = ?,"
+                " sending_at = NULL WHERE id = ?",
+                (error, entry_id),
+            )
+            db.execute(
+                "INSERT INTO send_log (chat, at) SELECT chat, ? FROM outbox WHERE id = ?",
+                (ts(now), entry_id),
+            )
+            row = db.execute("SELECT doubts FROM outbox WHERE id = ?", (entry_id,)).fetchone()
+        return int(row[0]) if row else 0
+
     def mark_failed(self, entry_id: int, error: str) -> None:
-        """A permanent failure: kept, with its reason, for an operator to re-drive."""
+        """A permanent failure: kept, with its reason, for an operator to re-drive (which
+        starts its sends afresh: no doubt carried over)."""
         self._write(
-            "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
+            "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?, doubts = 0,"
+            " sending_at = NULL WHERE id = ?",
             (FAILED, error, entry_id),
         )
+
+    def log_unanswered(self, now: datetime) -> int:
+        """Sends begun by a bot that died before their answer (``in_doubt``) count against
+        their chat's pace at ``now``: Telegram may have taken them, at the latest now. Their
+        alerts stay in doubt; returns how many were logged."""
+        with self._tx() as db:
+            return db.execute(
+                "INSERT INTO send_log (chat, at) SELECT chat, ? FROM outbox"
+                " WHERE status = ? AND sending_at IS NOT NULL",
+                (ts(now), PENDING),
+            ).rowcount
+
+    def pull_back_sends(self, now: datetime) -> int:
+        """Send times after ``now`` (the clock was set back, or the state came from a machine
+        whose clock runs ahead) become ``now``; returns how many there were."""
+        return self._write("UPDATE send_log SET at = ? WHERE at > ?", (ts(now), ts(now)))
 
     def recent_sends(self, chat: str, since: datetime) -> list[float]:
         """When Telegram accepted messages to ``chat`` since ``since``, oldest first."""

@@ -60,7 +60,8 @@ class OutboxStore(Protocol):
     """The delivery side (the courier).
 
     the queue: queue_notice, pending_chats, pending, in_doubt
-    one send: mark_sending, mark_sent, mark_attempt, mark_failed, recent_sends
+    one send: mark_sending, mark_sent, mark_attempt, mark_doubt, mark_failed
+    the pace: recent_sends, log_unanswered, pull_back_sends
     edits: sources, edit_chats, pending_edits, mark_edited
     chats: move_chat
     """
@@ -86,11 +87,20 @@ class OutboxStore(Protocol):
     def mark_attempt(self, entry_id: int, error: str) -> None:
         """A transient failure: the alert stays pending."""
 
+    def mark_doubt(self, entry_id: int, error: str, now: datetime) -> int:
+        """A send with no readable answer, logged for the pace; the alert's doubts so far."""
+
     def mark_failed(self, entry_id: int, error: str) -> None:
         """A permanent failure: kept, with its reason, for an operator to re-drive."""
 
     def recent_sends(self, chat: str, since: datetime) -> list[float]:
         """When Telegram accepted messages to ``chat`` since ``since``, oldest first."""
+
+    def log_unanswered(self, now: datetime) -> int:
+        """Sends begun by a bot that died before their answer count for the pace at now."""
+
+    def pull_back_sends(self, now: datetime) -> int:
+        """Send times after ``now`` become ``now``; returns how many there were."""
 
     def sources(self, alert_key: str) -> tuple[str, ...]:
         """The other sources that carried an alerted story, in the order they came."""

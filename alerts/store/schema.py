@@ -67,6 +67,11 @@ MIGRATIONS: list[str] = [
     ALTER TABLE feeds ADD COLUMN failing_since REAL;
     ALTER TABLE feeds ADD COLUMN reported_broken INTEGER NOT NULL DEFAULT 0;
     """,
+    # 5: sends in doubt. How many of an alert's sends got no readable answer (Telegram may have
+    # posted them): the courier retries such an alert once, never once per retry.
+    """
+    ALTER TABLE outbox ADD COLUMN doubts INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -6,6 +6,8 @@ import argparse
 import json
 import math
 import signal
+import socket
+import struct
 import threading
 import time
 import zlib
@@ -364,6 +366,18 @@ class _Stored:
     date: int
 
 
+_NO_RESULT = object()
+
+
+@dataclass
+class _Fault:
+    """A queued fault of the transport, applied after the call was processed as usual."""
+
+    hold: float = 0.0  # seconds before the answer goes back
+    reset: bool = False  # a TCP reset instead of the answer
+    result: object = _NO_RESULT  # answer {"ok": true, "result": this} instead
+
+
 @dataclass
 class _Failure:
     """A queued failure answer."""
@@ -503,14 +517,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self) -> None:
         """Dispatch the request and write the JSON answer."""
         fake = cast(_Server, self.server).fake
-        if fake._refusing:
-            self.close_connection = True
-            self.connection.close()
-            return
         method = self.path.rsplit("/", 1)[-1].split("?", 1)[0].lower()
         with fake._lock:
             waits = fake._delays.get(method)
             wait = waits.popleft() if waits else 0.0
+            faults = fake._faults.get(method)
+            fault = faults.popleft() if faults else None
         if wait:  # the request hangs, then the connection drops: never processed
             time.sleep(wait)
             self.close_connection = True
@@ -526,6 +538,11 @@ class _Handler(BaseHTTPRequestHandler):
                 "error_code": 500,
                 "description": f"Internal Server Error: {exc}",
             }
+        if fault is not None:
+            if not self._fault(fault, fake):
+                return
+            if fault.result is not _NO_RESULT:
+                status, payload = 200, {"ok": True, "result": fault.result}
         data = json.dumps(payload).encode("utf-8")
         try:
             self.send_response(status)
@@ -535,6 +552,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except OSError:
             self.close_connection = True
+
+    def _fault(self, fault: _Fault, fake: FakeBotAPI) -> bool:
+        """Apply a fault after processing; False when no answer is to be written."""
+        if fault.reset:  # SO_LINGER 0: close with a TCP reset, no answer
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+            return False
+        if fault.hold:
+            fake._closing.wait(fault.hold)  # a slow answer; stop() cuts it short
+        return True
 
 
 # --------------------------------------------------------------------------- the fake
@@ -575,6 +603,8 @@ class FakeBotAPI:
         self._updates: list[dict[str, object]] = []
         self._next_update = 1
         self._delays: dict[str, deque[float]] = {}
+        self._faults: dict[str, deque[_Fault]] = {}
+        self._closing = threading.Event()
         self._refusing = False
 
     # ----------------------------------------------------------------- lifecycle
@@ -584,6 +614,8 @@ class FakeBotAPI:
         if self._server is not None:
             raise RuntimeError("FakeBotAPI already started")
         server = _Server(("127.0.0.1", self._bind_port), self)
+        self._bind_port = int(server.server_address[1])  # a restart binds the same port
+        self._closing.clear()
         thread = threading.Thread(
             target=server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -598,6 +630,7 @@ class FakeBotAPI:
         """Stop serving and close the listening socket (idempotent)."""
         server, thread = self._server, self._thread
         self._server = self._thread = None
+        self._closing.set()
         if server is None:
             return
         server.shutdown()
@@ -620,10 +653,10 @@ class FakeBotAPI:
 
     @property
     def port(self) -> int:
-        """The bound port."""
-        if self._server is None:
+        """The bound port (kept while refusing connections)."""
+        if self._server is None and not self._refusing:
             raise RuntimeError("FakeBotAPI is not started")
-        return int(self._server.server_address[1])
+        return self._bind_port
 
     @property
     def base_url(self) -> str:
@@ -713,9 +746,33 @@ class FakeBotAPI:
             self._delays.setdefault(method.lower(), deque()).extend([seconds] * times)
 
     def set_refusing(self, refusing: bool) -> None:
-        """While refusing, connections are closed before any answer (a network error)."""
+        """While refusing, nothing listens on the port: connections are refused before any
+        request is sent (the server then starts again on the same port)."""
+        if refusing and not self._refusing and self._server is not None:
+            self.stop()
+            self._refusing = True
+        elif not refusing and self._refusing:
+            self._refusing = False
+            self.start()
+
+    def slow_answer(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Process the next ``times`` calls of ``method`` as usual (a send is accepted), then
+        hold each answer for ``seconds`` (a client with a shorter timeout gives up)."""
+        self._queue_faults(method, _Fault(hold=seconds), times)
+
+    def reset_after_accepting(self, method: str, *, times: int = 1) -> None:
+        """Process the next ``times`` calls of ``method`` as usual, then reset the connection
+        instead of answering."""
+        self._queue_faults(method, _Fault(reset=True), times)
+
+    def answer_with(self, method: str, result: object, *, times: int = 1) -> None:
+        """Process the next ``times`` calls of ``method`` as usual, then answer
+        ``{"ok": true, "result": result}`` (valid JSON, unexpected shape)."""
+        self._queue_faults(method, _Fault(result=result), times)
+
+    def _queue_faults(self, method: str, fault: _Fault, times: int) -> None:
         with self._lock:
-            self._refusing = refusing
+            self._faults.setdefault(method.lower(), deque()).extend([fault] * times)
 
     def push_command(self, text: str, user_id: int, chat_id: int | None = None) -> None:
         """Queue a message from a user (a bot command) for the bot's getUpdates."""
