@@ -18,7 +18,7 @@ is imported by one module, or one package, only:
     pyahocorasick                  rules.py
     google-re2                     text/regex.py
     rapidfuzz                      dedup/align.py
-    python-telegram-bot            delivery/telegram.py
+    python-telegram-bot            delivery/telegram/
     PyYAML, pydantic               config/
     APScheduler                    scheduler.py
     uvloop                         cli.py, for ``run`` only

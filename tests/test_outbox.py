@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from alerts.delivery import courier as outbox
-from alerts.delivery import telegram as telegram_module
 from alerts.delivery.courier import Courier
 from alerts.delivery.stdout import StdoutDestination
 from alerts.delivery.telegram import TelegramDestination, Timeouts
+from alerts.delivery.telegram import bot as telegram_module
 from alerts.errors import InvalidTokenError
 from alerts.models import Alert, StoryKey
 from alerts.scheduler import start_destination

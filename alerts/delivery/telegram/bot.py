@@ -1,10 +1,10 @@
-"""Telegram: the destination through the Bot API and the operators' command listener.
+"""The Telegram destination: alerts sent and edited through the Bot API.
 
-The only module that imports python-telegram-bot. ``TelegramDestination`` implements
+``TelegramDestination`` implements
 ``destination.Destination``, turning each Bot API error into the courier's ``NotifyError``
 (table in ``shared/telegram-notes.md``), and into ``InDoubtError`` when the request reached
 Telegram without a readable answer: it may have been posted. Nothing else leaves it, whatever
-the library raises. ``CommandListener`` answers the admins' commands.
+the library raises.
 """
 
 from __future__ import annotations
@@ -12,20 +12,19 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from alerts.errors import InDoubtError, InvalidTokenError, NotifyError
 from alerts.logs import event
 from alerts.models import Alert
-from alerts.ops.replies import Replies
 
 # Specs: PTB 22 warns on every RetryAfter unless durations are timedeltas (PTB_TIMEDELTA).
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-from telegram import BotCommand, LinkPreviewOptions, Message, Update
+from telegram import LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -38,12 +37,7 @@ from telegram.error import (
 )
 from telegram.ext import (
     AIORateLimiter,
-    Application,
-    ApplicationBuilder,
-    ContextTypes,
     ExtBot,
-    MessageHandler,
-    filters,
 )
 from telegram.request import HTTPXRequest
 
@@ -201,106 +195,3 @@ def _before_sending(e: NetworkError) -> bool:
     """A failure to connect (refused, timed out, no free connection): nothing was sent."""
     assert e.__cause__ is not None
     return bool({k.__name__ for k in type(e.__cause__).__mro__} & _NOT_SENT)
-
-
-CommandHandler = Callable[[str], Awaitable[str]]
-IN_PRIVATE = (
-    "I answer commands in a private chat, not in a group: open a chat with me, press Start, "
-    "and send the command there."
-)
-
-
-class CommandListener:
-    """Operators' bot commands over long polling (PTB ``Application``), for admins only.
-
-    Each command maps to a handler that takes the text after the command and returns the reply
-    (plain text). Who is an admin is asked of ``admins`` at each command, so a config reload
-    grants and revokes at once. Messages from anyone else get no answer and are logged. Replies
-    go through ``ops.replies.Replies`` (paced per chat, identical commands coalesced), and
-    always to the admin's private chat: an admin's command in a group is answered privately,
-    never to the whole group; only if Telegram refuses the private chat (the admin never
-    started one with the bot) does the group get a hint, and no answer. The commands are
-    registered with setMyCommands so Telegram offers them in the menu.
-    """
-
-    def __init__(
-        self,
-        destination: TelegramDestination,
-        admins: Callable[[], list[int]],
-        commands: dict[str, tuple[str, CommandHandler]],
-    ) -> None:
-        self.admins = admins
-        self.commands = commands
-        self.replies = Replies(self._send)
-        # One scheduler for the work (APScheduler in alerts.scheduler): no PTB JobQueue here.
-        self.app: Application[Any, Any, Any, Any, Any, Any] = (
-            ApplicationBuilder().bot(destination.bot).job_queue(None).build()
-        )
-        self.app.add_handler(MessageHandler(filters.COMMAND, self._on_command))
-
-    @property
-    def running(self) -> bool:
-        """Whether updates are being polled."""
-        return self.app.updater is not None and self.app.updater.running
-
-    async def start(self) -> None:
-        """Register the commands and start polling for updates; if Telegram cannot be reached,
-        log it and return (the service calls start again later)."""
-        try:
-            await self.app.initialize()
-            if not self.app.running:
-                await self.app.start()
-            await self.app.bot.set_my_commands(
-                [BotCommand(name, about) for name, (about, _) in self.commands.items()]
-            )
-            assert self.app.updater is not None
-            await self.app.updater.start_polling(timeout=10, allowed_updates=["message"])
-        except TelegramError as e:
-            log.warning("commands_unavailable error=%s", e.message)
-            return
-        log.info("commands_listening admins=%d", len(self.admins()))
-
-    async def stop(self) -> None:
-        """Stop polling and drop waiting replies; the HTTP pool is closed by the destination."""
-        await self.replies.close()
-        if self.running:
-            assert self.app.updater is not None
-            await self.app.updater.stop()
-        if self.app.running:
-            await self.app.stop()
-
-    async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message, user = update.effective_message, update.effective_user
-        if message is None or message.text is None:
-            return
-        word, _, rest = message.text.partition(" ")
-        name, rest = word[1:].split("@", 1)[0].lower(), rest.strip()
-        if user is None or user.id not in self.admins():
-            log.warning("command_refused user_id=%s command=%s", user.id if user else None, name)
-            return
-        group = message.chat.id if message.chat.id != user.id else None
-        refused = None if group is None else self._hint(group)
-        self.replies.submit(user.id, f"/{name} {rest}", lambda: self._run(name, rest), refused)
-
-    async def _run(self, name: str, rest: str) -> str:
-        known = self.commands.get(name)
-        return await known[1](rest) if known else f"Unknown command /{name}. Try /status."
-
-    def _hint(self, group: int) -> Callable[[str], Awaitable[None]]:
-        async def hint(reason: str) -> None:
-            self.replies.submit(group, "/in-private", _constant(IN_PRIVATE))
-
-        return hint
-
-    async def _send(self, chat: int, text: str) -> None:
-        try:
-            await self.app.bot.send_message(chat_id=chat, text=text)
-        except TelegramError as e:
-            raise _convert(str(chat), e) from e
-
-
-def _constant(text: str) -> Callable[[], Awaitable[str]]:
-    async def reply() -> str:
-        return text
-
-    return reply
