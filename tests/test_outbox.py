@@ -18,7 +18,7 @@ from alerts.delivery.stdout import StdoutDestination
 from alerts.delivery.telegram import TelegramDestination, Timeouts
 from alerts.delivery.telegram import bot as telegram_module
 from alerts.errors import InvalidTokenError
-from alerts.models import Alert, StoryKey
+from alerts.models import Alert, ClusterJoin, FeedUpdateIntent, StoryKey
 from alerts.scheduler import start_destination
 from alerts.store import FAILED, PENDING, SENT, Store
 from tests.fakes.botapi import FakeBotAPI
@@ -241,3 +241,26 @@ def test_backoff_grows_and_is_capped() -> None:
     assert outbox.backoff_delay(1, rng=lambda: 1.0) == pytest.approx(0.1)  # the floor
     assert outbox.backoff_delay(3, rng=lambda: 1.0) == pytest.approx(0.2)
     assert outbox.backoff_delay(40, rng=lambda: 1.0) == outbox.BACKOFF_MAX
+
+
+def test_a_group_that_migrates_on_an_edit_ends_nothing(store: Store, telegram: FakeBotAPI) -> None:
+    """An "Also:" edit answered with migrate_to_chat_id: the old message stays in the old group,
+    the edit is given up, and the drain goes on (it used to raise out of the courier)."""
+    queue(store, "-4002")
+    (entry,) = store.pending()
+    store.mark_sent(entry.id, 7, NOW)
+    join = ClusterJoin(entry.alert.key, "Wire", "v", "x")
+    store.update_feed(FeedUpdateIntent("v", "ok", joins=(join,)), NOW)
+    assert store.edit_chats() == ["-4002"]
+    telegram.fail("editMessageText", 400, "Bad Request: group chat was upgraded to a supergroup chat",
+                  parameters={"migrate_to_chat_id": -1004002})  # fmt: skip
+
+    async def go() -> bool:
+        destination = TelegramDestination("123:ABC", telegram.base_url)
+        try:
+            return await Courier(store, destination).drain(time.monotonic() + 60)
+        finally:
+            await destination.close()
+
+    assert asyncio.run(go())
+    assert store.edit_chats() == []

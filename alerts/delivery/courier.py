@@ -131,7 +131,11 @@ class Courier:
         for entry in self.store.pending_edits(chat):
             if self._stopping.is_set():
                 return None
-            await self._edit(entry, deadline)
+            try:
+                await self._edit(entry, deadline)
+            except _Moved as moved:  # the old message stays in the old group: no edit there
+                self.store.mark_edited(entry.id, counted=False)
+                return moved.new_chat
         return None
 
     async def _deliver(self, entry: OutboxEntry, deadline: float | None) -> None:
