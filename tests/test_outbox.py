@@ -252,8 +252,8 @@ def test_a_group_that_migrates_on_an_edit_ends_nothing(store: Store, telegram: F
     join = ClusterJoin(entry.alert.key, "Wire", "v", "x")
     store.update_feed(FeedUpdateIntent("v", "ok", joins=(join,)), NOW)
     assert store.edit_chats() == ["-4002"]
-    telegram.fail("editMessageText", 400, "Bad Request: group chat was upgraded to a supergroup chat",
-                  parameters={"migrate_to_chat_id": -1004002})  # fmt: skip
+    upgraded = "Bad Request: group chat was upgraded to a supergroup chat"
+    telegram.fail("editMessageText", 400, upgraded, parameters={"migrate_to_chat_id": -1004002})
 
     async def go() -> bool:
         destination = TelegramDestination("123:ABC", telegram.base_url)
