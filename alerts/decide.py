@@ -104,6 +104,15 @@ def backoff(
     return wait
 
 
+def waiting(state: FeedState, now: datetime, cap: timedelta) -> bool:
+    """Whether a feed's backoff still holds it back. A ``next_poll`` further ahead than any
+    backoff can reach (``cap`` or a day of Retry-After) was stored by a clock that ran ahead,
+    or before the clock jumped back: it is not trusted, and the feed is polled now."""
+    if state.next_poll is None or state.next_poll <= now:
+        return False
+    return state.next_poll - now <= max(cap, timedelta(seconds=MAX_RETRY_AFTER))
+
+
 def select_new(
     items: Sequence[FeedItem], read: FeedForUpdate, backfill: int, max_age: timedelta, now: datetime
 ) -> list[FeedItem]:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from alerts.config import Config, FeedConfig, rule_specs
-from alerts.decide import Decision, Policy, Trip, decide, select_new
+from alerts.decide import Decision, Policy, Trip, decide, select_new, waiting
 from alerts.dedup.window import Entry, StoryWindow
 from alerts.errors import AlertsError, FetchError, ParseError, TripError
 from alerts.feeds.article import MAX_ARTICLES_PER_POLL, fetch_article, is_stub
@@ -113,7 +113,7 @@ async def _fetch_and_parse(
     read = ctx.store.feed_for_update(feed.url)
     if read.state.gone:
         return PollResult(feed.url, "gone")
-    if backoff and read.state.next_poll and read.state.next_poll > now:
+    if backoff and waiting(read.state, now, ctx.config.polling.backoff_max):
         return PollResult(feed.url, "backoff")
     try:
         return await _fetched(ctx, feed, read, now)

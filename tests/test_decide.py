@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from alerts import config as config_mod
-from alerts.decide import Policy, Trip, backoff, decide, health
+from alerts.decide import Policy, Trip, backoff, decide, health, waiting
 from alerts.dedup.window import StoryWindow
 from alerts.errors import FeedGone, FetchError
 from alerts.models import FeedForUpdate, FeedItem, FeedState, FetchedFeed
@@ -101,3 +101,12 @@ def test_two_tellings_in_one_body_alert_once_and_the_window_is_untouched(policy:
     assert [s.item_id for s in decision.suppressed] == ["g2"]
     assert decision.intent.seen_ids == ("g1", "g2")
     assert len(policy.window) == 0  # the window takes entries only after the store commits
+
+
+def test_a_backoff_is_trusted_only_as_far_as_a_backoff_can_reach() -> None:
+    cap = 6 * HOUR
+    assert waiting(state(next_poll=NOW + HOUR), NOW, cap)
+    assert waiting(state(next_poll=NOW + 20 * HOUR), NOW, cap)  # a day of Retry-After
+    assert not waiting(state(next_poll=NOW + timedelta(days=30)), NOW, cap)  # a clock ran ahead
+    assert not waiting(state(next_poll=NOW - HOUR), NOW, cap)
+    assert not waiting(state(), NOW, cap)

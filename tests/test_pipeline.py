@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from collections.abc import Iterator
@@ -10,11 +11,20 @@ from pathlib import Path
 
 import pytest
 
+from alerts.app import open_bot
 from alerts.decide import select_new
 from alerts.feeds.parse_pool import ParsePool
-from alerts.models import FeedForUpdate, FeedItem, FeedState, FeedUpdateIntent, FetchedFeed
+from alerts.models import (
+    FeedForUpdate,
+    FeedItem,
+    FeedState,
+    FeedUpdateIntent,
+    FetchedFeed,
+    PollResult,
+)
+from alerts.pipeline import poll_feed
 from tests.fakes.feeds import FeedServer, rss
-from tests.helpers import NOW, Bot, item
+from tests.helpers import NOW, Bot, item, parse_pool
 
 
 def allow_local_articles(bot: Bot) -> None:
@@ -299,3 +309,26 @@ def test_admins_hear_once_when_a_feed_stays_broken_and_when_it_recovers(
     assert len(notices) == 2
     assert "**Feed broken: Flaky**" in notices[0] and "HTTP 500" in notices[0]
     assert "**Feed recovered: Flaky**" in notices[1]
+
+
+def test_a_next_poll_from_a_clock_that_ran_ahead_is_not_trusted(
+    tmp_path: Path, feeds: FeedServer
+) -> None:
+    """Finding 9 (backoff): a next_poll a year ahead (a clock jumped back, or a state copied
+    from a machine whose clock runs ahead) does not stall the feed; a real backoff still holds."""
+    bot = Bot(tmp_path, feeds, '  - {{url: "{base}/f.xml", name: F}}')
+    feeds.set("/f.xml", rss([item(1, "Calm day")]))
+    url = bot.config.feeds[0].url
+    results = []
+    for ahead in (timedelta(days=365), timedelta(minutes=10)):
+        failing = FeedUpdateIntent(url, "failed", error="HTTP 500", error_streak=1,
+                                   next_poll=datetime.now(UTC) + ahead)  # fmt: skip
+        bot.store.update_feed(failing, datetime.now(UTC))
+
+        async def go() -> PollResult:
+            async with open_bot(bot.config, store=bot.store, parser=parse_pool()) as ctx:
+                return await poll_feed(ctx, bot.config.feeds[0], backoff=True)
+
+        results.append(asyncio.run(go()).status)
+    bot.store.close()
+    assert results == ["ok", "backoff"]
