@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -155,6 +156,15 @@ class Running:
             self._reader.join(timeout=5)
             assert self.proc.stderr is not None
             self.proc.stderr.close()
+
+
+def wait_until(condition: Callable[[], object], timeout: float, what: str) -> None:
+    """Wait (polling) until ``condition()`` is true; fail naming ``what`` after ``timeout``."""
+    deadline = time.monotonic() + timeout * WAIT_SCALE
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within {timeout}s")
+        time.sleep(0.05)
 
 
 def start_service(tmp: Path, feeds: FeedServer, api: FakeBotAPI) -> tuple[Path, Running]:

@@ -5,12 +5,20 @@ from __future__ import annotations
 import itertools
 import re
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.feeds import FeedServer, rss
-from tests.helpers import KIM, TOKEN, Running, bot, news_item, start_service, write_config
+from tests.helpers import (
+    KIM,
+    TOKEN,
+    Running,
+    bot,
+    news_item,
+    start_service,
+    wait_until,
+    write_config,
+)
 
 BOT_TOKEN = TOKEN  # the token the telegram fixture (conftest) accepts
 ADMIN = "4242"
@@ -100,15 +108,6 @@ def answered(service: Running) -> int:
     """How many commands the log says were answered (a coalesced reply answers ``asked``)."""
     lines = [line for line in service.lines if "command_answered" in line]
     return sum(int(m.group(1)) if (m := re.search(r"asked=(\d+)", line)) else 1 for line in lines)
-
-
-def wait_until(condition: Callable[[], object], timeout: float, what: str) -> None:
-    """Wait (polling) until ``condition()`` is true; fail naming ``what`` after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no {what} within {timeout}s")
-        time.sleep(0.05)
 
 
 def test_admins_follow_a_config_reload(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from alerts.config import Config, ConfigWatcher
 from alerts.errors import ConfigError
+from tests.fakes import WAIT_SCALE
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.feeds import FeedServer, rss
 from tests.helpers import KIM, TOKEN, Running, news_item, start_service
@@ -111,7 +112,7 @@ def test_the_service_rejects_hostile_edits_and_keeps_the_last_good_config(
         config.write_text(BOMB)
         service.wait_for("config_reload_failed", 20)
         config.write_text(good + "  - name: Loop\n    any: &loop [x, *loop]\n")
-        wait_until(lambda: failed_reloads(service) == 2, service)
+        until_logged(lambda: failed_reloads(service) == 2, service)
         feeds.set("/a.xml", rss([news_item(2, KIM), news_item(1, "Weather")]))
         messages = telegram.wait_for_messages(3, timeout=30)  # two notices, one alert
     finally:
@@ -127,9 +128,9 @@ def failed_reloads(service: Running) -> int:
     return sum("config_reload_failed" in line for line in service.lines)
 
 
-def wait_until(condition: Callable[[], bool], service: Running, timeout: float = 20) -> None:
-    """Wait for a condition on the service's log (an event, not a fixed sleep)."""
-    deadline = time.monotonic() + timeout
+def until_logged(condition: Callable[[], bool], service: Running, timeout: float = 20) -> None:
+    """Wait for a condition on the service's log (an event, not a sleep); fail with the log."""
+    deadline = time.monotonic() + timeout * WAIT_SCALE
     while not condition():
         assert time.monotonic() < deadline, "".join(service.lines)
         time.sleep(0.05)

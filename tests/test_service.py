@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -22,19 +21,10 @@ from alerts.scheduler import Service
 from alerts.store import Store
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.feeds import FeedServer, rss
-from tests.helpers import KIM, TOKEN, news_item, parse_pool, queue_alerts, start_service
+from tests.helpers import KIM, TOKEN, news_item, parse_pool, queue_alerts, start_service, wait_until
 
 BOT_TOKEN = TOKEN  # the token the telegram fixture (conftest) accepts
 KIM_AGAIN = "North Korea's Kim Jong Un meets Putin in Vladivostok for talks on arms"
-
-
-def wait_until(condition: Callable[[], object], timeout: float, what: str) -> None:
-    """Wait (polling) until ``condition()`` is true; fail naming ``what`` after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no {what} within {timeout}s")
-        time.sleep(0.05)
 
 
 def test_the_service_edits_a_sent_alert_on_its_own(
