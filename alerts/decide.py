@@ -17,7 +17,8 @@ the entries the store committed). The policies decided here:
   one feed repeats on every poll. After the n-th failure in a row a feed waits
   ``interval * 2**(n-1)``, capped at ``polling.backoff_max`` (the doubling is bounded before it is
   computed, so a streak of any length cannot overflow), or the server's Retry-After when longer
-  (at most a day); it is never given up, except on 410 Gone, which stops its polling.
+  (at most a day); it is never given up, except on 410 Gone, which stops its polling. A stored
+  next try further ahead than that is a clock's error, not a backoff (:func:`waiting`).
 - **Health.** A feed failing for ``polling.broken_after`` is reported to the admins once, and
   once more when it works again; a 410 is reported at once (``message.notices``).
 """
@@ -59,8 +60,7 @@ _MAX_DOUBLINGS = 32  # 2**32 intervals is past any backoff_max; a larger power o
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """What a trip's decisions depend on besides the trip: the settings, the compiled rules,
-    and the window of stories already alerted (read only)."""
+    """What decisions depend on besides the trip: settings, rules, the window (read only)."""
 
     config: Config
     rules: RuleSet
@@ -105,9 +105,8 @@ def backoff(
 
 
 def waiting(state: FeedState, now: datetime, cap: timedelta) -> bool:
-    """Whether a feed's backoff still holds it back. A ``next_poll`` further ahead than any
-    backoff can reach (``cap`` or a day of Retry-After) was stored by a clock that ran ahead,
-    or before the clock jumped back: it is not trusted, and the feed is polled now."""
+    """Whether a feed's backoff still holds it back; a ``next_poll`` beyond ``cap`` and a day
+    (a clock that ran ahead, or jumped back since) is not trusted: the feed is polled now."""
     if state.next_poll is None or state.next_poll <= now:
         return False
     return state.next_poll - now <= max(cap, timedelta(seconds=MAX_RETRY_AFTER))
