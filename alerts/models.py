@@ -83,6 +83,10 @@ class StoryKey:
     link: str
     feed_url: str = ""
     guid: str = ""
+    # The story as a reader sees it, for the guards that read case (names) and for the
+    # semantic stage (``dedup.semantic``): the raw title and the lead of its summary.
+    raw_title: str = ""
+    lead: str = ""
 
 
 @dataclass(frozen=True, slots=True)

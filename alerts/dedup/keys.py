@@ -14,9 +14,12 @@ from alerts.dedup.words import comparable_title
 from alerts.models import StoryKey
 
 
-def story_key(title: str, link: str, feed_url: str = "", guid: str = "") -> StoryKey:
-    """The comparable form of a story (its guid identifies it within ``feed_url``)."""
-    return StoryKey(comparable_title(title), normalize_link(link), feed_url, guid)
+def story_key(
+    title: str, link: str, feed_url: str = "", guid: str = "", lead: str = ""
+) -> StoryKey:
+    """The comparable form of a story (its guid identifies it within ``feed_url``), with its
+    raw title and the lead of its summary (plain text) for the guards and the semantic stage."""
+    return StoryKey(comparable_title(title), normalize_link(link), feed_url, guid, title, lead)
 
 
 def identity_guid(key: StoryKey) -> tuple[str, str] | None:

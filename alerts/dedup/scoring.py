@@ -38,6 +38,45 @@ class DuplicateVerdict:
     reason: Reason
 
 
+@dataclass(frozen=True, slots=True)
+class TitleJudgement:
+    """The string stage's judgement of two stories' titles, for the verdict (``verdict``).
+
+    ``score`` is the title similarity (0-100) before any refusal; ``refusal`` says why the
+    string stage refuses the pair (None when it does not); ``hard`` is whether that refusal
+    binds the semantic stage too (opposite outcomes, roles swapped, another actor, another date
+    or edition: meaning cannot overrule them); ``recurring`` is whether the titles cannot tell
+    the stories apart (the same title, or a show name and the same date), so that the pair is
+    judged on its content (the leads), not its title."""
+
+    score: float
+    refusal: str | None = None
+    hard: bool = False
+    recurring: bool = False
+
+
+SOFT_REFUSALS = ("numbers differ", "short title")  # the semantic stage may overrule these
+
+
+def judge_titles(a: StoryKey, b: StoryKey) -> TitleJudgement:
+    """The string stage's judgement of two stories' titles (comparable, with raw titles)."""
+    reasons: list[str] = []
+    score = _judge(a.title, b.title, reasons)
+    if a.title and a.title == b.title:
+        return TitleJudgement(100.0, recurring=True)
+    refused = reasons[0] if score == 0.0 and reasons else None
+    if refused is None:
+        return TitleJudgement(score)
+    raw = _judge_unrefused(a.title, b.title)
+    return TitleJudgement(raw, refused, hard=not refused.startswith(SOFT_REFUSALS))
+
+
+def _judge_unrefused(a: str, b: str) -> float:
+    """The score of two comparable titles as if no guard refused them."""
+    shared, only_a, only_b = align(content_words(a), content_words(b))
+    return _score(_cost(only_a, only_b), shared)
+
+
 def similarity(a: str, b: str) -> float:
     """Title similarity (0-100) of two comparable titles; 0 when a guard refuses."""
     return _judge(a, b, None)
