@@ -97,6 +97,16 @@ class StoreError(AlertsError):
         super().__init__(f"{path}: {reason}")
 
 
+class EmbedderError(AlertsError):
+    """The semantic stage's model cannot be used (``dedup.semantic``); ``model`` is the model
+    named in the config ("" for the bundled one), and the message carries the remedy."""
+
+    def __init__(self, model: str, reason: str) -> None:
+        self.model = model
+        self.reason = reason
+        super().__init__(reason)
+
+
 class NotifyError(AlertsError):
     """Telegram refused or could not take a message for ``chat``.
 
