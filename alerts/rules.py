@@ -7,7 +7,8 @@ Semantics (the README says the same):
   any of its aliases; any other term is a literal phrase. A term written ``/.../`` is a regular
   expression (RE2 dialect, ``alerts.text.regex``) run over the normalised text, so it is in effect
   case-insensitive and sees dashes as spaces. How a spelling matches (normalisation, whole
-  words, possessives, ``*``, acronyms, unspaced scripts) is defined once, in ``text.terms``.
+  words, possessives, ``*``, acronyms, unspaced scripts, never inside a URL or an e-mail
+  address, regular expressions included) is defined once, in ``text.terms``.
 - **Disguised words.** Invisible characters inside a word never hide it ("Pu\\u2063tin" fires
   Putin: every default-ignorable code point is dropped). Look-alike letters are folded only
   where they disguise: a Cyrillic or Greek letter that looks Latin, inside a word that mixes it
