@@ -62,6 +62,7 @@ class _Term:
     label: str
     entity: str | None
     regexes: tuple[tuple[str, Regex], ...]
+    spellings: tuple[str, ...] = ()  # what is looked for: the entity's name and aliases, or label
 
     @property
     def kind(self) -> TermKind:
@@ -118,7 +119,8 @@ class _Builder:
             return number
         entity_spellings = self.entities.get(normalize(label))
         spellings = entity_spellings or (label,)
-        self.terms.append(_Term(label, spellings[0] if entity_spellings else None, ()))
+        entity = spellings[0] if entity_spellings else None
+        self.terms.append(_Term(label, entity, (), spellings))
         for spelling in spellings:
             self._add(number, spelling)
         return number

@@ -188,6 +188,7 @@ def test_terms_record_alias_field_and_position(engine: tuple[RuleSet, config_mod
         "position": 4,
         "entity": "Kim Jong-un",
         "kind": "entity",
+        "context": '"The [North Korean leader] and Putin: cooperation"',  # issue 15
     }
     assert (putin["matched"], putin["entity"]) == ("Putin", "Vladimir Putin")
     assert (coop["term"], coop["kind"]) == ("cooperation", "phrase")
