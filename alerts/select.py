@@ -8,9 +8,10 @@ Policy (the README says the same):
   newest N), so adding a feed never floods the channel. New items go oldest first.
 - **Nothing dropped without a word.** Every unseen item that does not alert is counted with its
   reason: ``first_sight`` (the first poll, beyond ``backfill``) or ``too_old`` (``max_age``).
-  The trip's log line carries both counts. When a trip's unseen items are all too old (a
-  misdated feed, a captured archive, a feed that updates weekly while ``max_age`` is shorter),
-  the feed is flagged (on a first poll too, when all its ``backfill`` items are too old):
+  The trip's log line carries both counts. When none of a trip's unseen items may alert and
+  some were too old (a misdated feed, a captured archive, a feed that updates weekly while
+  ``max_age`` is shorter; on a first poll too, when its ``backfill`` items are all too old),
+  the feed is flagged:
   :func:`note` is the text ``status`` shows, with the remedy, kept (as the
   feed's ``last_error`` while its ``error_streak`` is 0) until a trip's unseen items include
   one young enough; a trip without unseen items keeps it, since nothing contradicts it.
