@@ -150,7 +150,7 @@ def explain(args: argparse.Namespace) -> int:
         return 0
     text = sys.stdin.read() if args.text == "-" else args.text
     labels = labels_for(config, args.feed)
-    print(explain_text(rules.verdicts(args.title, text, labels, everything=True)))
+    print(explain_text(rules, args.title, text, labels))
     return 0
 
 

@@ -4,10 +4,8 @@ Like lemon24/reader's ``Decider``, nothing here touches the store, the network o
 (``now`` is given); the window of alerted stories is read, never changed (the pipeline adds
 the entries the store committed). The policies decided here:
 
-- **New items.** An item may alert when its id was never seen in its feed, it was published
-  less than ``items.max_age`` ago, and it is not a first sight: the first poll of a feed records
-  its items without alerting (``backfill: N`` alerts the newest N), so adding a feed never
-  floods the channel. New items go oldest first.
+- **New items** (``alerts.select``): unseen, younger than ``items.max_age``, not a first sight;
+  what is skipped is counted, and a feed whose unseen items are all too old gets a note.
 - **Stories.** Rules first, then dedup per destination: an item that retells a story already
   alerted to a chat, or alerted earlier in this same trip, is not alerted there again; if it
   comes from another source it joins that story's cluster (also when no rule of that chat
@@ -27,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from alerts.config import Config, FeedConfig
 from alerts.dedup.keys import story_key
@@ -53,6 +51,8 @@ from alerts.models import (
     WindowEntry,
 )
 from alerts.rules import RuleSet
+from alerts.select import NONE_SKIPPED, Selection, Skipped, kept_note, note
+from alerts.select import select_new as select_new  # its home before alerts.select
 
 MAX_RETRY_AFTER = 86400.0  # seconds: a Retry-After beyond a day is taken as a day
 _MAX_DOUBLINGS = 32  # 2**32 intervals is past any backoff_max; a larger power overflows timedelta
@@ -112,20 +112,6 @@ def waiting(state: FeedState, now: datetime, cap: timedelta) -> bool:
     return state.next_poll - now <= max(cap, timedelta(seconds=MAX_RETRY_AFTER))
 
 
-def select_new(
-    items: Sequence[FeedItem], read: FeedForUpdate, backfill: int, max_age: timedelta, now: datetime
-) -> list[FeedItem]:
-    """Items that may alert, oldest first: unseen, young enough, and not a first sight."""
-    unique = {i.item_id: i for i in reversed(items) if i.item_id not in read.seen}
-    fresh = list(unique.values())  # feeds list newest first: reversed is oldest first
-    fresh.sort(key=lambda i: i.published or datetime.min.replace(tzinfo=UTC))
-    if not read.state.polled_before:
-        fresh = fresh[len(fresh) - backfill :] if backfill else []
-    if max_age > timedelta(0):
-        fresh = [i for i in fresh if i.published is None or now - i.published <= max_age]
-    return fresh
-
-
 def health(
     state: FeedState, ok: bool, now: datetime, broken_after: timedelta
 ) -> tuple[HealthChange | None, datetime | None, bool]:
@@ -148,7 +134,7 @@ def unchanged(policy: Policy, feed: FeedConfig, read: FeedForUpdate,
         feed.url, status,
         etag=fetched.etag if fetched else None,
         last_modified=fetched.last_modified if fetched else None,
-        notices=notices,
+        notices=notices, error=kept_note(read.state),
     )  # fmt: skip
     return Decision(intent, health=change)
 
@@ -181,8 +167,9 @@ def failed(policy: Policy, feed: FeedConfig, read: FeedForUpdate,
 
 def changed(policy: Policy, feed: FeedConfig, read: FeedForUpdate, fetched: FetchedFeed,
             digest: str, items: Sequence[FeedItem], fresh: Sequence[FeedItem],
-            now: datetime) -> Decision:  # fmt: skip
-    """A new body: record every item as seen; ``fresh`` (from :func:`select_new`) may alert."""
+            now: datetime, said: str | None = None) -> Decision:  # fmt: skip
+    """A new body: record every item as seen; ``fresh`` (from :func:`select_new`) may alert;
+    ``said`` is the feed's note for ``status`` (``alerts.select.note``)."""
     stories = _Stories(policy, feed, now)
     for item in fresh:
         stories.add(item)
@@ -192,6 +179,7 @@ def changed(policy: Policy, feed: FeedConfig, read: FeedForUpdate, fetched: Fetc
         content_hash=digest, seen_ids=tuple(dict.fromkeys(i.item_id for i in items)),
         alerts=tuple(stories.alerts), joins=tuple(stories.joins),
         max_edits=policy.config.dedup.max_edits, window=tuple(stories.entries), notices=notices,
+        error=said,
     )  # fmt: skip
     return Decision(intent, len(items), len(fresh), tuple(stories.suppressed), change)
 
@@ -276,6 +264,7 @@ class Trip:
     items: tuple[FeedItem, ...] = ()
     fresh: tuple[FeedItem, ...] = ()
     error: FeedFailure | None = None
+    skipped: Skipped = NONE_SKIPPED  # the unseen items that may not alert (``alerts.select``)
 
 
 def decide(policy: Policy, trip: Trip) -> Decision:
@@ -284,8 +273,9 @@ def decide(policy: Policy, trip: Trip) -> Decision:
         return failed(policy, trip.feed, trip.read, trip.error, trip.now)
     if trip.fetched is None or trip.digest == trip.read.state.content_hash:
         return unchanged(policy, trip.feed, trip.read, trip.fetched, trip.now)
+    said = note(Selection(trip.fresh, trip.skipped), trip.read.state, policy.config.items.max_age)
     return changed(policy, trip.feed, trip.read, trip.fetched, trip.digest, trip.items,
-                   trip.fresh, trip.now)  # fmt: skip
+                   trip.fresh, trip.now, said)  # fmt: skip
 
 
 Found = tuple[Entry, DuplicateVerdict] | None

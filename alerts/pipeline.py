@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from alerts.config import Config, FeedConfig, rule_specs
-from alerts.decide import Decision, Policy, Trip, decide, select_new, waiting
+from alerts.decide import Decision, Policy, Trip, decide, waiting
 from alerts.dedup.window import Entry, StoryWindow
 from alerts.errors import AlertsError, FetchError, ParseError, TripError
 from alerts.feeds.article import MAX_ARTICLES_PER_POLL, fetch_article, is_stub
@@ -37,6 +37,7 @@ from alerts.feeds.parse_pool import ParsePool
 from alerts.logs import event
 from alerts.models import FeedForUpdate, FeedItem, FeedState, PollResult
 from alerts.rules import RuleSet
+from alerts.select import select
 from alerts.store import Store
 
 log = logging.getLogger("alerts.pipeline")
@@ -132,10 +133,12 @@ async def _fetched(ctx: Context, feed: FeedConfig, read: FeedForUpdate, now: dat
     if digest == read.state.content_hash:
         return Trip(feed, read, now, fetched, digest)
     items = await ctx.parser.parse(fetched, feed.display_name)
-    fresh = select_new(items, read, feed.backfill, ctx.config.items.max_age, now)
+    chosen = select(items, read, feed.backfill, ctx.config.items.max_age, now)
+    fresh = list(chosen.fresh)
     if feed.fetch_article:
         items, fresh = await _with_articles(ctx, items, fresh)
-    return Trip(feed, read, now, fetched, digest, tuple(items), tuple(fresh))
+    return Trip(feed, read, now, fetched, digest, tuple(items), tuple(fresh),
+                skipped=chosen.skipped)  # fmt: skip
 
 
 def _unexpected(feed: FeedConfig, before: FeedState, error: Exception) -> TripError:
@@ -173,8 +176,9 @@ def _record(ctx: Context, trip: Trip) -> PollResult:
         if entry.alert_key in queued:
             ctx.window.add(entry.chat, Entry(entry.key, entry.alert_key, entry.at, entry.source))
     _log(trip, decision, len(queued))
+    error = intent.error if intent.status in ("failed", "gone") else None  # not a note
     return PollResult(trip.feed.url, intent.status, items=decision.items,
-                      new_items=decision.new_items, alerts=len(queued), error=intent.error,
+                      new_items=decision.new_items, alerts=len(queued), error=error,
                       health=decision.health)  # fmt: skip
 
 
@@ -185,9 +189,11 @@ def _log(trip: Trip, decision: Decision, queued: int) -> None:
               chat_id=s.chat, reason=s.reason, score=f"{s.score:.0f}",
               original=s.original)  # fmt: skip
     if intent.status == "ok":
+        skipped = trip.skipped  # unseen items that may not alert, by reason (``alerts.select``)
         event(log, logging.INFO, "feed_polled", feed_url=url, items=decision.items,
-              new_items=decision.new_items, alerts=queued,
-              joined=len(intent.joins) or None)  # fmt: skip
+              new_items=decision.new_items, alerts=queued, joined=len(intent.joins) or None,
+              skipped_too_old=skipped.too_old or None,
+              skipped_first_sight=skipped.first_sight or None)  # fmt: skip
     elif intent.status in ("not_modified", "unchanged"):
         event(log, logging.DEBUG, "feed_not_modified", feed_url=url, status=intent.status)
     else:

@@ -7,7 +7,8 @@ Semantics (the README says the same):
   any of its aliases; any other term is a literal phrase. A term written ``/.../`` is a regular
   expression (RE2 dialect, ``alerts.text.regex``) run over the normalised text, so it is in effect
   case-insensitive and sees dashes as spaces. How a spelling matches (normalisation, whole
-  words, possessives, ``*``, acronyms, unspaced scripts) is defined once, in ``text.terms``.
+  words, possessives, ``*``, acronyms, unspaced scripts, never inside a URL or an e-mail
+  address, regular expressions included) is defined once, in ``text.terms``.
 - **Disguised words.** Invisible characters inside a word never hide it ("Pu\\u2063tin" fires
   Putin: every default-ignorable code point is dropped). Look-alike letters are folded only
   where they disguise: a Cyrillic or Greek letter that looks Latin, inside a word that mixes it
@@ -61,6 +62,7 @@ class _Term:
     label: str
     entity: str | None
     regexes: tuple[tuple[str, Regex], ...]
+    spellings: tuple[str, ...] = ()  # what is looked for: the entity's name and aliases, or label
 
     @property
     def kind(self) -> TermKind:
@@ -117,7 +119,8 @@ class _Builder:
             return number
         entity_spellings = self.entities.get(normalize(label))
         spellings = entity_spellings or (label,)
-        self.terms.append(_Term(label, spellings[0] if entity_spellings else None, ()))
+        entity = spellings[0] if entity_spellings else None
+        self.terms.append(_Term(label, entity, (), spellings))
         for spelling in spellings:
             self._add(number, spelling)
         return number

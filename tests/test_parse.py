@@ -92,6 +92,56 @@ def test_not_a_feed_is_a_parse_error() -> None:
         parse_feed(fetched("<html><body><p>Hello <b>world</body>"))
 
 
+XHTML_403 = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN"
+ "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en"><head>
+<title>403 - Forbidden</title></head>
+<body><h1>403 - Forbidden</h1><p>Access is denied.</p></body></html>"""
+HTML_403 = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>
+  Access &amp; Denied |
+  Example CDN </title>
+</head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>"""
+LONG = "Long " * 16
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (XHTML_403, 'not a feed: an HTML page titled "403 - Forbidden"'),
+        (HTML_403, 'not a feed: an HTML page titled "Access & Denied | Example CDN"'),
+        ("<html><body><p>Hello <b>world</body>", "not a feed: an HTML page"),
+        ("\ufeff<!-- cached -->\n<HTML><HEAD><TITLE>Oops</TITLE>", 'an HTML page titled "Oops"'),
+        (f"<html><title>{'Long ' * 40}</title>", f'an HTML page titled "{LONG[:79]}…"'),
+        ("", "not a feed: an empty document"),
+        (" \n ", "not a feed: an empty document"),
+        ('<?xml version="1.0"?><error code="429">slow down</error>', "an XML document <error>"),
+    ],
+)
+def test_a_page_that_is_not_a_feed_fails_with_what_it_is(body: str, reason: str) -> None:
+    with pytest.raises(ParseError) as caught:
+        parse_feed(fetched(body))
+    expected = reason if reason.startswith("not a feed") else f"not a feed: {reason}"
+    assert caught.value.reason == expected
+
+
+def test_a_feed_without_items_is_still_a_feed() -> None:
+    empty = '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'
+    assert parse_feed(fetched(empty)) == []
+    atom = '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>F</title></feed>'
+    assert parse_feed(fetched(atom)) == []
+
+
+def test_a_feed_served_as_text_html_is_a_feed() -> None:
+    body = rss_item("<guid>g</guid><title>A</title>").encode()
+    page = FetchedFeed("u", "u", body, content_type="text/html; charset=utf-8")
+    assert [i.item_id for i in parse_feed(page)] == ["g"]
+
+
 def test_feed_order_is_kept_and_name_attached() -> None:
     items = parse_feed(
         FetchedFeed("u", "u", (EXAMPLES / "world-briefs.xml").read_bytes()), "World Briefs"

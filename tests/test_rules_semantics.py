@@ -76,6 +76,10 @@ def fired(
         ("kim", "Kim Jong-unification is not a word", False),
         ("kim-alone", "Kimchi prices rise", False),
         ("kim-alone", "Kim arrives", True),
+        ("kim-alone", "Photos: https://kim.example/gallery", False),
+        ("regex", "Video at https://tv.example/icbm-launch", False),  # a regex term too
+        ("putin", "Write to putin@kremlin.example", False),
+        ("putin", "Putin spoke (kremlin.ru/putin)", True),
         ("putin", "Rasputin, the film", False),
         ("putin", "Putin's plan", True),
         ("putin", "Putin\u2019s plan", True),
@@ -184,6 +188,7 @@ def test_terms_record_alias_field_and_position(engine: tuple[RuleSet, config_mod
         "position": 4,
         "entity": "Kim Jong-un",
         "kind": "entity",
+        "context": '"The [North Korean leader] and Putin: cooperation"',  # issue 15
     }
     assert (putin["matched"], putin["entity"]) == ("Putin", "Vladimir Putin")
     assert (coop["term"], coop["kind"]) == ("cooperation", "phrase")

@@ -55,6 +55,16 @@ FIND_CASES = [
     ("\u039d\u03ad\u03b1 \u0394\u03b7\u03bc\u03bf\u03ba\u03c1\u03b1\u03c4\u03af\u03b1",
      "\u039d\u03ad\u03b1", ["\u039d\u03ad\u03b1"]),
     ("P\u0443\u0442\u0438\u043d", "Putin", []),  # one Latin letter does not make it Latin
+    # Never inside a URL or an e-mail address (issue 15); a host name alone is a name.
+    ("Apple: https://apple.co/3xYz Google: https://bit.ly/a", "Apple", ["Apple"]),
+    ("Listen on podcasts.apple.com/us/podcast/id1 or www.apple.com", "Apple", []),
+    ("Write to press@apple.com today", "Apple", []),
+    ("Apple.com said, and apple-news.example/apple", "Apple", ["Apple"]),
+    ("(kremlin.ru/events/putin-visit) Putin spoke", "Putin", ["Putin"]),
+    ("https://news.example/kim-jong-un-visit, <mailto:kim.jong.un@x.example>", "Kim Jong-un", []),
+    ("Apple https://x.example/y Music", "Apple Music", []),  # no phrase across a link
+    ("HTTPS://NEWS.EXAMPLE/NATO-SUMMIT, then NATO", "NATO", ["NATO"]),
+    ("ftp://files.example/missiles.zip missiles", "missile*", ["missiles"]),
 ]  # fmt: skip
 
 

@@ -30,6 +30,7 @@ import feedparser
 import feedparser.api
 
 from alerts.errors import ParseError
+from alerts.feeds.notfeed import not_a_feed
 from alerts.models import FeedItem, FetchedFeed
 from alerts.text.html import html_to_text
 
@@ -63,9 +64,8 @@ def parse_feed(fetched: FetchedFeed, feed_name: str = "") -> list[FeedItem]:
     except Exception as e:  # feedparser promises not to raise; a bug there must not stop us
         raise ParseError(fetched.url, f"feedparser failed: {e!r}") from e
     entries = parsed.get("entries") or []
-    if not entries and parsed.get("bozo") and not parsed.get("version"):
-        reason = parsed.get("bozo_exception") or "unknown format"
-        raise ParseError(fetched.url, f"not a feed: {reason}")
+    if not entries and not parsed.get("version"):  # an error page too, whatever its status
+        raise ParseError(fetched.url, not_a_feed(fetched.body, parsed.get("bozo_exception")))
     return [_item(fetched, feed_name, entry) for entry in entries]
 
 

@@ -60,7 +60,7 @@ class AdminCommands:
         if not text:
             return "Usage: /explain <text of a story>"
         ctx = self.current()
-        return explain_text(ctx.rules.verdicts(text, text, frozenset(), everything=True))
+        return explain_text(ctx.rules, text, text, frozenset())
 
     async def redrive(self, _: str) -> str:
         """Failed alerts become pending again."""

@@ -8,6 +8,7 @@ from alerts.config import Config
 from alerts.logs import redact
 from alerts.message.notices import span
 from alerts.models import FeedState
+from alerts.select import NOTE_PREFIX, is_note
 from alerts.store import FAILED, PAUSED_KEY, PENDING, SENT, STARTED_KEY, Store
 
 
@@ -34,7 +35,11 @@ def _feed_status(name: str, state: FeedState | None, now: datetime) -> tuple[str
             f"  FAILING  {name}: {state.error_streak} failure(s) in a row, last error "
             f'"{state.last_error}", last success {ago(state.last_success, now)}{retry}'
         )
-    return "ok", f"  ok       {name}: last success {ago(state.last_success, now)}"
+    success = f"last success {ago(state.last_success, now)}"
+    if is_note(state):  # it works, but its new items may not alert (``alerts.select``)
+        note = (state.last_error or "").removeprefix(NOTE_PREFIX)
+        return "skipping", f"  SKIPPING {name}: {success}; {note}"
+    return "ok", f"  ok       {name}: {success}"
 
 
 def status_text(

@@ -98,12 +98,13 @@ def _record_changed(db: sqlite3.Connection, intent: FeedUpdateIntent, t: float) 
     db.execute(
         "INSERT INTO feeds (url, etag, last_modified, content_hash, error_streak,"
         " last_error, last_success, next_poll, polled_before, failing_since, reported_broken)"
-        " VALUES (?, ?, ?, ?, 0, NULL, ?, NULL, 1, NULL, 0)"
+        " VALUES (?, ?, ?, ?, 0, ?, ?, NULL, 1, NULL, 0)"
         " ON CONFLICT (url) DO UPDATE SET etag = excluded.etag,"
         " last_modified = excluded.last_modified, content_hash = excluded.content_hash,"
-        " error_streak = 0, last_error = NULL, last_success = excluded.last_success,"
+        " error_streak = 0, last_error = excluded.last_error,"
+        " last_success = excluded.last_success,"
         " next_poll = NULL, polled_before = 1, failing_since = NULL, reported_broken = 0",
-        (intent.feed_url, intent.etag, intent.last_modified, intent.content_hash, t),
+        (intent.feed_url, intent.etag, intent.last_modified, intent.content_hash, intent.error, t),
     )
     db.executemany(
         "INSERT INTO items (feed_url, item_id, seen_at) VALUES (?, ?, ?)"
@@ -119,12 +120,12 @@ def _record_changed(db: sqlite3.Connection, intent: FeedUpdateIntent, t: float) 
 def _record_unchanged(db: sqlite3.Connection, intent: FeedUpdateIntent, t: float) -> None:
     """A 304, or the same body as last time: the feed works; new validators, if any."""
     db.execute(
-        "INSERT INTO feeds (url, last_success, polled_before) VALUES (?, ?, 1)"
-        " ON CONFLICT (url) DO UPDATE SET error_streak = 0, last_error = NULL,"
+        "INSERT INTO feeds (url, last_success, polled_before, last_error) VALUES (?, ?, 1, ?)"
+        " ON CONFLICT (url) DO UPDATE SET error_streak = 0, last_error = excluded.last_error,"
         " last_success = excluded.last_success, next_poll = NULL, failing_since = NULL,"
         " reported_broken = 0, etag = COALESCE(?, etag),"
         " last_modified = COALESCE(?, last_modified)",
-        (intent.feed_url, t, intent.etag, intent.last_modified),
+        (intent.feed_url, t, intent.error, intent.etag, intent.last_modified),
     )
 
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from alerts.text.chars import fold_lookalikes
-from alerts.text.terms import TermForm, normal_form, occurrences, term_form
+from alerts.text.terms import TermForm, normal_form, occurrences, term_form, without_links
 
 # ASCII as normalize writes it, one character for one: a hyphen and any white space a space.
 _ASCII_FOLD = str.maketrans({c: " " for c in map(chr, range(128)) if c.isspace() or c == "-"})
@@ -44,7 +44,7 @@ def find_terms(text: str, spellings: Sequence[str]) -> list[tuple[int, int]]:
         if form is None:
             continue
         if form.cased not in folded:
-            folded[form.cased] = _folded(text, form.cased)
+            folded[form.cased] = _folded(without_links(text), form.cased)  # as the rules see it
         spans += _spans(text, folded[form.cased], form)
     return sorted(spans)
 

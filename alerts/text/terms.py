@@ -20,6 +20,14 @@ Policy (the README says the same):
 - **Acronyms.** A spelling of 2 to 5 letters all in capitals (US, EU, WHO, NATO, DPRK) matches
   only the same letters in capitals or with only the first capital ("NATO", "Nato"), never in
   lower case ("us", "who"); it is matched on the text before case-folding (``normalize_cased``).
+- **Never inside a link.** Nothing matches inside a URL or an e-mail address of the text
+  (:func:`without_links`): a word with a scheme (``https://``, ``ftp://``), one starting
+  ``www.``, a host name followed by a path (``apple.co/3xY``, ``bit.ly/abc``), and
+  ``name@host.tld``. A podcast's "Apple: https://apple.co/..." never fires ``Apple`` by its
+  link, and ``Putin`` never fires on ``kremlin.ru/putin-visit``. A host name alone
+  ("Apple.com said") is a name in the text, not a link, and still matches. The link's
+  characters are replaced by ``/``, one for one, so the words on either side stay apart (no
+  phrase forms across a link) and a position in the text is the same in its masked form.
 - **Regular expressions.** A term written ``/.../`` is not a spelling: the rules engine runs it
   (``text.regex``), and it has no form here.
 
@@ -31,11 +39,29 @@ one alert in displayed text with :func:`occurrences`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from alerts.text.normalize import is_unspaced, normalize, normalize_cased
 from alerts.text.regex import is_regex_term
+
+# Where a link ends: white space, or a quote or bracket around it.
+_URL_CHARS = r"[^\s<>\"'“”‘’«»()\[\]{}]"
+_LINK = re.compile(
+    rf"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.){_URL_CHARS}+"  # a scheme, or www.
+    rf"|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # an e-mail address
+    rf"|\b(?:[a-z0-9-]+\.)+[a-z]{{2,24}}/{_URL_CHARS}*",  # a host name and a path
+    re.IGNORECASE,
+)
+_LINK_MASK = "/"
+
+
+def without_links(text: str) -> str:
+    """The text with every URL and e-mail address masked, one character for one (see policy)."""
+    if "/" not in text and "@" not in text and "www." not in text.lower():
+        return text  # the common case costs a few scans
+    return _LINK.sub(lambda m: _LINK_MASK * len(m[0]), text)
 
 
 def is_acronym(spelling: str) -> bool:
@@ -68,8 +94,9 @@ class TermForm:
 
 
 def normal_form(text: str, cased: bool) -> str:
-    """A text as the forms' texts are found in it: ``normalize``, or for acronyms (``cased``)
-    ``normalize_cased``."""
+    """A text as the forms' texts are found in it: its links masked, then ``normalize``, or for
+    acronyms (``cased``) ``normalize_cased``."""
+    text = without_links(text)
     return normalize_cased(text) if cased else normalize(text)
 
 
