@@ -342,10 +342,9 @@ def test_fragment_after_a_sentence_is_not_glued_on() -> None:
     assert summarize_text("Title", text) == "The hub is not a dream any more, he said."
 
 
-def test_fragments_before_any_sentence_are_kept() -> None:
-    assert summarize_text("Title", "article title\narticle byline\ntext.") == (
-        "article title article byline text."
-    )
+def test_short_fragments_before_the_first_sentence_are_skipped() -> None:
+    """Issue 15: lines never run into each other, and a summary starts at a sentence."""
+    assert summarize_text("Title", "article title\narticle byline\ntext.") == "text."
 
 
 def test_sentences_ending_in_emoji_are_kept() -> None:
