@@ -5,11 +5,11 @@ Policy:
 - **A title suffix that repeats the source is dropped** (" | GMA News Feed", " - BBC News", " |
   Fox News"): the source is named in the message already. The suffix is what follows the last
   " | ", " - ", " – ", " — " or " :: "; it repeats the source when, in lower case and without
-  accents, its words run together are part of the source's (its name or host run together:
-  "Fox News" in "foxnews.com"), or its distinctive words (not "news", "feed", "online", "live",
-  "tv", "the", "channel", "official", "latest", a domain ending) are all among the source's
-  and there is one ("BBC News" for "bbc.co.uk"; "GMA News Feed" for "GMA News"). At least two
-  words of the title stay.
+  accents, it has a distinctive word (not "news", "feed", "online", "live", "tv", "the", "channel",
+  "official", "latest", a domain ending) and either its words run together are part of the
+  source's (its name or host run together: "Fox News" in "foxnews.com") or its distinctive
+  words are all among the source's ("BBC News" for "bbc.co.uk"; "GMA News Feed" for "GMA
+  News"). At least two words of the title stay.
 - **The link shown is the link without tracking parameters**: a query parameter is left out of
   the link text exactly when dedup's normalisation (``alerts.dedup.links.normalize_link``, the
   one definition of "the same page") leaves it out, so ``?ns_mchannel=rss&ito=1490`` or
@@ -47,12 +47,10 @@ def message_title(title: str, source: str) -> str:
 def _repeats(suffix: str, source: str) -> bool:
     words = _WORD.findall(normalize(suffix))
     known = _WORD.findall(normalize(source))
-    if not words or not known:
-        return False
-    if "".join(words) in "".join(known):
-        return True
     distinctive = set(words) - _GENERIC
-    return bool(distinctive) and distinctive <= set(known)
+    if not distinctive or not known:
+        return False  # " - News" names no source
+    return "".join(words) in "".join(known) or distinctive <= set(known)
 
 
 def shown_link(link: str) -> str:
