@@ -396,6 +396,8 @@ def test_seed_article() -> None:
                      "by Ana Cruz.\nWelcome to the official YouTube channel of Ten News.",
                      ["Body one."], id="channel-blurbs"),
         pytest.param("Body one.\n00:00 Intro\n03:15 The vote", ["Body one."], id="chapters"),
+        pytest.param("Photo: Jane Doe/Agency Sur\nBody one.\nImage courtesy of the city",
+                     ["Body one."], id="photo-credits"),
         pytest.param("Body one.\nLearn more about your ad choices. Visit megaphone.example/ads",
                      ["Body one."], id="podcast-ad-choices"),
         pytest.param("Subscribers rose 10% in May.\nThe #MeToo movement grew.",
