@@ -339,7 +339,7 @@ def test_term_rule_finds_terms_as_the_rules_do(
 
 
 def test_fragment_after_a_sentence_is_not_glued_on() -> None:
-    text = "The hub is not a dream any more, he said.\nPhoto: Reuters\nA later sentence."
+    text = "The hub is not a dream any more, he said.\nThe hub from the air\nA later sentence."
     assert summarize_text("Title", text) == "The hub is not a dream any more, he said."
 
 
