@@ -194,3 +194,88 @@ def test_xml_base_is_honoured_for_relative_links() -> None:
     first, second = parse_feed(fetched(body, url="https://feed.example/atom"))
     assert first.link == "https://base.example/blog/posts/1"
     assert second.link == "https://base.example/other/2"
+
+
+# ---------------------------------------------------------------- which field is the content
+
+MEDIA = 'xmlns:media="http://search.yahoo.com/mrss/"'
+
+
+def media_item(inner: str) -> str:
+    return rss_item(inner).replace('<rss version="2.0"', f'<rss version="2.0" {MEDIA}', 1)
+
+
+CAPTION = (
+    '<media:content url="https://x.example/a.jpg" medium="image">'
+    "<media:description>A still image from police body camera footage.</media:description>"
+    "<media:credit>Jane Doe/Agency</media:credit></media:content>"
+)
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [
+        pytest.param(f"<title>A</title><description>The item text.</description>{CAPTION}",
+                     id="caption-after-description"),
+        pytest.param(f"<title>A</title>{CAPTION}<description>The item text.</description>",
+                     id="caption-before-description"),
+    ],
+)  # fmt: skip
+def test_description_is_preferred_over_a_media_caption(inner: str) -> None:
+    (item,) = parse_feed(fetched(media_item(inner)))
+    assert item.content_html == "The item text."
+
+
+def test_content_encoded_still_wins_over_description_and_caption() -> None:
+    body = media_item(
+        f"<title>A</title>{CAPTION}<description>Teaser.</description>"
+        "<content:encoded><![CDATA[<p>The full text.</p>]]></content:encoded>"
+    )
+    (item,) = parse_feed(fetched(body))
+    assert item.content_html == "<p>The full text.</p>"
+
+
+def test_media_description_is_read_when_the_item_has_no_text_of_its_own() -> None:
+    """A video's description (YouTube) is in media:group/media:description only."""
+    body = media_item(
+        "<title>A</title><media:group><media:description type='html'>What the video shows."
+        "&lt;script&gt;alert(1)&lt;/script&gt;</media:description></media:group>"
+    )
+    (item,) = parse_feed(fetched(body))
+    assert "What the video shows." in item.content_html
+    assert "script" not in item.content_html
+
+
+def test_content_without_text_gives_way_to_the_description() -> None:
+    body = rss_item(
+        "<title>A</title><description>The item text.</description>"
+        '<content:encoded><![CDATA[<p><img src="https://x.example/a.jpg"></p>]]></content:encoded>'
+    )
+    (item,) = parse_feed(fetched(body))
+    assert item.content_html == "The item text."
+
+
+@pytest.mark.parametrize(
+    ("description", "expected"),
+    [
+        pytest.param("Gunman's identity unknown\nSubscribe to Channel Ten!",
+                     "Gunman&#x27;s identity unknown<br>\nSubscribe to Channel Ten!",
+                     id="line-without-stop-is-a-boundary"),
+        pytest.param("Top stories\nVolcano erupts on La Palma\nMarkets fall",
+                     "Top stories<br>\nVolcano erupts on La Palma<br>\nMarkets fall",
+                     id="headline-lines-stay-apart"),
+        pytest.param("It struck at 9:41 a.m. on\nFriday, the county said.",
+                     "It struck at 9:41 a.m. on Friday, the county said.",
+                     id="wrap-after-a-word-that-cannot-end-a-sentence"),
+        pytest.param("It struck off the coast,\nofficials said.",
+                     "It struck off the coast, officials said.", id="wrap-after-a-comma"),
+        pytest.param("The quake struck off\nthe coast.", "The quake struck off the coast.",
+                     id="wrap-before-lower-case"),
+        pytest.param("Guests:\njane and john", "Guests:<br>\njane and john", id="label-line"),
+    ],
+)  # fmt: skip
+def test_plain_text_line_breaks(description: str, expected: str) -> None:
+    (item,) = parse_feed(
+        fetched(rss_item(f"<title>A</title><description>{description}</description>"))
+    )
+    assert item.content_html == expected

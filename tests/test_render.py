@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime
 
 import pytest
@@ -301,3 +302,47 @@ def test_to_plain_marks_bold() -> None:
 def test_bold_terms(text: str, spellings: list[str], expected: str) -> None:
     assert bold_terms(text, spellings) == expected
     parse_telegram_html(expected)
+
+
+# ---------------------------------------------------------------- issue 15: titles and links
+
+
+@pytest.mark.parametrize(
+    ("title", "source", "shown"),
+    [
+        ("Sen. Cruz files candidacy | GMA News Feed", "GMA News", "Sen. Cruz files candidacy"),
+        ("Putin - Erdogan talks - BBC News", "bbc.co.uk", "Putin - Erdogan talks"),
+        ("Border bill passes | Fox News", "foxnews.com", "Border bill passes"),
+        ("Border bill passes | Fox News", "Fox News", "Border bill passes"),
+        ("Kim meets Putin | Eurasia Desk", "NK News", "Kim meets Putin | Eurasia Desk"),
+        ("Kim - Putin", "Putin", "Kim - Putin"),
+        ("Markets rally - News", "NK News", "Markets rally - News"),
+    ],
+)
+def test_title_suffix_that_repeats_the_source_is_dropped(
+    title: str, source: str, shown: str
+) -> None:
+    alert = render(make_match(title), "Summary.", source, MessageStyle())
+    assert plain_text(alert.text).startswith(shown + "\n")
+    assert alert.title == shown
+
+
+@pytest.mark.parametrize(
+    ("link", "shown"),
+    [
+        (
+            "https://www.bbc.co.uk/news/world-1?at_medium=RSS&at_campaign=rss",
+            "https://www.bbc.co.uk/news/world-1",
+        ),
+        (
+            "https://news.example/a?ns_mchannel=rss&id=5&ito=1490&utm_source=x#top",
+            "https://news.example/a?id=5#top",
+        ),
+        ("https://news.example/story?id=1&src=rss", "https://news.example/story?id=1&src=rss"),
+    ],
+)
+def test_link_text_drops_tracking_parameters(link: str, shown: str) -> None:
+    alert = render(make_match(link=link), "Summary.", "S", MessageStyle())
+    assert plain_text(alert.text).endswith("\n" + shown)
+    assert f'href="{html.escape(link, quote=True)}"' in alert.text
+    assert alert.link == link

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from alerts.message.summary import clean_paragraphs, summarize, summarize_text, truncate_words
+from alerts.text.chars import strip_invisible
 from tests.helpers import shared_path
 
 SEED = "fixtures/seed-article.txt"  # under ../shared
@@ -338,14 +339,13 @@ def test_term_rule_finds_terms_as_the_rules_do(
 
 
 def test_fragment_after_a_sentence_is_not_glued_on() -> None:
-    text = "The hub is not a dream any more, he said.\nPhoto: Reuters\nA later sentence."
+    text = "The hub is not a dream any more, he said.\nThe hub from the air\nA later sentence."
     assert summarize_text("Title", text) == "The hub is not a dream any more, he said."
 
 
-def test_fragments_before_any_sentence_are_kept() -> None:
-    assert summarize_text("Title", "article title\narticle byline\ntext.") == (
-        "article title article byline text."
-    )
+def test_short_fragments_before_the_first_sentence_are_skipped() -> None:
+    """Issue 15: lines never run into each other, and a summary starts at a sentence."""
+    assert summarize_text("Title", "article title\narticle byline\ntext.") == "text."
 
 
 def test_sentences_ending_in_emoji_are_kept() -> None:
@@ -373,3 +373,126 @@ def test_seed_article() -> None:
     assert title not in summary
     assert len(summary) <= 280
     assert summary.endswith(".")
+
+
+# ---------------------------------------------------------------- issue 15: what a reader needs
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("Body one.\nSubscribe to Channel Ten!\nSubscribe: https://t.example/s",
+                     ["Body one."], id="subscribe"),
+        pytest.param("Body one.\nWatch more Channel Ten News: http://video.example/\n"
+                     "Follow us on Instagram: https://instagram.example/ten\n"
+                     "Follow Channel Ten on TikTok", ["Body one."], id="watch-more-and-follow"),
+        pytest.param("Body one.\nhttps://bit.ly/abc\nwww.channel.example/live\n@channelten",
+                     ["Body one."], id="link-only-lines"),
+        pytest.param("Apple: https://apple.example/p Google: https://bit.ly/g Spotify: "
+                     "https://spoti.example/p\nBody one.", ["Body one."], id="link-list-as-text"),
+        pytest.param("Body one.\n#FoxNews #Politics", ["Body one."], id="hashtag-line"),
+        pytest.param("Body one. #Quake #Japan", ["Body one."], id="hashtag-tail"),
+        pytest.param("Body one.\nNightly Report is Harbor Network's flagship newscast, anchored "
+                     "by Ana Cruz.\nWelcome to the official YouTube channel of Ten News.",
+                     ["Body one."], id="channel-blurbs"),
+        pytest.param("Body one.\n00:00 Intro\n03:15 The vote", ["Body one."], id="chapters"),
+        pytest.param("Photo: Jane Doe/Agency Sur\nBody one.\nImage courtesy of the city",
+                     ["Body one."], id="photo-credits"),
+        pytest.param("Body one.\nLearn more about your ad choices. Visit megaphone.example/ads",
+                     ["Body one."], id="podcast-ad-choices"),
+        pytest.param("Subscribers rose 10% in May.\nThe #MeToo movement grew.",
+                     ["Subscribers rose 10% in May.", "The #MeToo movement grew."],
+                     id="prose-kept"),
+    ],
+)  # fmt: skip
+def test_video_and_podcast_promotion_is_dropped(text: str, expected: list[str]) -> None:
+    assert clean_paragraphs("Some title", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("\u200c Key points:\n\u2022 Shops reopen on Monday.",
+                     "Shops reopen on Monday.", id="invisible-label-bullet"),
+        pytest.param("\ufeff\u200e\u2066Shops reopen on Monday.\u2069", "Shops reopen on Monday.",
+                     id="bom-and-bidi"),
+        pytest.param("COVID LATEST: * Cabinet meets at noon.", "Cabinet meets at noon.",
+                     id="label-then-bullet"),
+        pytest.param("BREAKING: Cabinet meets at noon.", "Cabinet meets at noon.", id="breaking"),
+        pytest.param("- Sen. Cruz files his candidacy.", "Sen. Cruz files his candidacy.",
+                     id="dash-bullet"),
+        pytest.param("\u2013 France was totally in the dark.", "France was totally in the dark.",
+                     id="en-dash-bullet"),
+        pytest.param("From RNZ Auckland should remain at level 3.",
+                     "Auckland should remain at level 3.", id="from-credit"),
+        pytest.param("(Reuters) - Oil fell on Monday.", "Oil fell on Monday.", id="agency-paren"),
+        pytest.param("AP \u2014 Oil fell on Monday.", "Oil fell on Monday.", id="agency-dash"),
+        pytest.param("KYIV, Ukraine (AP) \u2014 Oil fell on Monday.", "Oil fell on Monday.",
+                     id="dateline"),
+        pytest.param("By Jane Doe | Oil fell on Monday.", "Oil fell on Monday.", id="byline"),
+        pytest.param("He said the key points: trade and aid.",
+                     "He said the key points: trade and aid.", id="label-words-in-a-sentence"),
+        pytest.param("US-China talks resumed on Monday.", "US-China talks resumed on Monday.",
+                     id="hyphenated-capitals-kept"),
+    ],
+)  # fmt: skip
+def test_summary_starts_at_a_sentence(text: str, expected: str) -> None:
+    assert summarize_text("Title", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("The group says. Prime Minister ...", "The group says.", id="dots"),
+        pytest.param("The group says. Prime Minister\u2026", "The group says.", id="ellipsis"),
+        pytest.param("The group says. He had not kept [\u2026]", "The group says.", id="excerpt"),
+        pytest.param("The group says. It would push up Read more \u00bb", "The group says.",
+                     id="glued-read-more"),
+        pytest.param("Prime Minister Ardern said ...", "Prime Minister Ardern said ...",
+                     id="no-whole-sentence-before"),
+    ],
+)  # fmt: skip
+def test_a_stub_the_feed_cut_off_is_left_out(text: str, expected: str) -> None:
+    assert summarize_text("Title", text) == expected
+
+
+def test_lines_never_run_into_each_other() -> None:
+    text = "Police searched the mall on Sunday. Gunman unknown\nSubscribers rose this year."
+    assert summarize_text("Title", text) == "Police searched the mall on Sunday."
+    assert summarize_text("Title", "A long line of its own with no stop at its end\nNext.") == (
+        "A long line of its own with no stop at its end"
+    )
+
+
+RUNDOWN = "\n".join(f"- Headline number {n} about the economy" for n in range(40))
+
+
+def test_the_list_item_that_matched_is_shown() -> None:
+    text = RUNDOWN.replace("Headline number 31 about the economy", "La Palma volcano erupts")
+    assert summarize_text("Evening news", text, 280, ("La Palma",)) == "La Palma volcano erupts"
+
+
+def test_a_long_sentence_is_cut_around_the_matched_term() -> None:
+    text = "Tonight: " + ", ".join(f"story {n} on the economy" for n in range(40)) + ", La Palma."
+    summary = summarize_text("Evening news", text, 120, ("La Palma",))
+    assert len(summary) <= 120
+    assert "La Palma" in summary
+    assert summary.startswith("\u2026")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("\u200c Key points:", "Key points:"),
+        ("a \u200b b", "a b"),
+        ("\ufeffHello\u200f", "Hello"),
+        (
+            "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+            "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+        ),
+        ("\U0001f468\u200d\U0001f469", "\U0001f468\u200d\U0001f469"),
+    ],
+)
+def test_invisible_characters_go_at_edges_and_beside_spaces(line: str, expected: str) -> None:
+    """Inside a word they may carry meaning (Persian's non-joiner, an emoji's joiner)."""
+    assert strip_invisible(line) == expected

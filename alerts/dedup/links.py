@@ -11,7 +11,10 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|ocid|cmpid|ref)$")
+_TRACKING = re.compile(
+    r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|ocid|cmpid|ref"
+    r"|ns_\w+|at_\w+|ito|xtor|smid|cmp|icid|igshid|mkt_tok|yclid|_hs\w+)$"  # BBC, NYT, Guardian...
+)
 
 
 def normalize_link(link: str) -> str:

@@ -5,9 +5,11 @@ charset, XML declaration, BOM) and sanitises HTML. Its FeedParserDicts never lea
 An item's id is its guid, else its link, else a hash of its title and date, so a feed without
 guids still gets stable ids.
 
-Content is passed on as HTML. Plain text, and a value that feedparser labels HTML but that holds
-no tag at all (an RSS description written as plain text with line breaks), becomes HTML that
-keeps its line breaks, except the hard wraps inside a sentence.
+Content is passed on as HTML: the item's content (``content:encoded``, Atom content) if it has
+text, else its description or summary, else a media description (a video's description, a photo
+caption); see :func:`_content`. Plain text, and a value that feedparser labels HTML but that
+holds no tag at all (an RSS description written as plain text with line breaks), becomes HTML
+that keeps its line breaks, except the hard wraps inside a sentence (see :func:`_text_as_html`).
 
 Links: an item's link is made absolute against the URL the feed was fetched from, and kept
 only when it is http(s), the only kind a Telegram reader can safely open. feedparser is given
@@ -47,7 +49,13 @@ MAX_CONTENT_CHARS = 200_000
 # without a single tag ("<" then a letter, "/" or "!") is read as the plain text it is.
 _TAG = re.compile(r"<[A-Za-z/!]")
 _TRAILING_SPACE = re.compile(r"[ \t]+(?=\n)")
-_HARD_WRAP = re.compile(r"(?<![.!?…。！？:\"'”’»\n])\n(?=[ \t]*\S)")
+# English words that never end a sentence: articles, prepositions, conjunctions, auxiliaries.
+_OPEN_WORDS = frozenset(
+    "a an the of on in at to for from with by about into onto over under after before than and"
+    " or but nor as that which who whose whom is are was were be been has have had will would"
+    " can could should may might must its their his her our your my this these those".split()
+)
+_LAST_WORD = re.compile(r"([^\W\d_]+)\W*$")
 
 
 def parse_feed(fetched: FetchedFeed, feed_name: str = "") -> list[FeedItem]:
@@ -106,25 +114,74 @@ def _title(entry: Any) -> str:
     return " ".join(text.split())[:MAX_TITLE_CHARS]
 
 
+# feedparser files ``media:description`` (a photo caption at NYT, a video's description at
+# YouTube) as the item's description, or as a content when a description came first, and so a
+# caption hid or overwrote the item's own text (issue 15: 3 of 4 NYT alerts showed a caption).
+# Filed apart, under ``media_description`` and sanitised like any content, it is read only when
+# the item has no text of its own.
+def _start_media_description(parser: Any, attrs: Any) -> None:
+    parser.push_content("media_description", attrs, "text/plain", 1)
+
+
+def _end_media_description(parser: Any) -> None:
+    parser.pop_content("media_description")
+
+
+feedparser.namespaces.mediarss.Namespace._start_media_description = _start_media_description
+feedparser.namespaces.mediarss.Namespace._end_media_description = _end_media_description
+feedparser.mixin._FeedParserMixin.can_contain_dangerous_markup.add("media_description")
+# A content worth reading has text; a shorter value is checked for it (an image, an embed).
+_SURELY_TEXT_CHARS = 4_000
+
+
 def _content(entry: Any) -> str:
-    """content:encoded (or Atom content) first, then description/summary, as HTML."""
-    for candidate in [*(entry.get("content") or []), entry.get("summary_detail")]:
+    """The item's own text, as HTML: content:encoded (or Atom content) first, then its
+    description or summary, then a media description; a field with no text is passed over."""
+    candidates = [
+        *(entry.get("content") or []),
+        entry.get("summary_detail"),
+        entry.get("media_description_detail"),
+    ]
+    for candidate in candidates:
         if not candidate or not candidate.get("value"):
             continue
         value = str(candidate["value"])
         is_html = "html" in str(candidate.get("type", "html")) and _TAG.search(value)
-        return value if is_html else _text_as_html(value)
+        if not is_html:
+            return _text_as_html(value)
+        if len(value) > _SURELY_TEXT_CHARS or html_to_text(value):
+            return value
     return _text_as_html(str(entry.get("summary") or ""))
 
 
 def _text_as_html(text: str) -> str:
     """Plain text as HTML that keeps its line breaks (HTML would read them as spaces).
 
-    A line break after a sentence end, or next to a blank line, is kept; one inside a sentence
-    is a hard wrap ("at 9:41 a.m. on" / "Friday, the county said.") and becomes a space.
+    Each line is its own paragraph (a video's description, a podcast's show notes: a line with
+    no stop must not run into a subscribe link or the next headline), except a hard wrap inside
+    a sentence, which becomes a space: a line that ends in a comma, hyphen or a word that cannot
+    end a sentence ("at 9:41 a.m. on" / "Friday, the county said."), or one followed by a line
+    that starts in lower case.
     """
     text = _TRAILING_SPACE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return html.escape(_HARD_WRAP.sub(" ", text)).replace("\n", "<br>\n")
+    lines: list[str] = []
+    for line in text.split("\n"):
+        if lines and _is_hard_wrap(lines[-1], line):
+            lines[-1] += " " + line.lstrip()
+        else:
+            lines.append(line)
+    return html.escape("\n".join(lines)).replace("\n", "<br>\n")
+
+
+def _is_hard_wrap(before: str, after: str) -> bool:
+    """Whether the line break between two lines is inside a sentence."""
+    after = after.lstrip()
+    if not before.strip() or not after or before.endswith(":"):
+        return False
+    if after[0].islower() or before.endswith((",", "(", "-", "\u2013", "\u2014")):
+        return True
+    last = _LAST_WORD.search(before)
+    return last is not None and last.end(1) == len(before) and last.group(1).lower() in _OPEN_WORDS
 
 
 def _published(entry: Any) -> datetime | None:

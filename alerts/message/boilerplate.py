@@ -14,7 +14,8 @@ sentence.
   "Facebook", "Like Loading..."), a lone excerpt marker "[…]", the fallback text of embeds
   whose tag the feed's sanitiser removed ("Your browser does not support iframes.", "Please
   enable JavaScript"), and bylines: a line that is only an e-mail address, "By Jane Doe",
-  "Reporter Jane Doe", "(Reporting by ...; Editing by ...)", or a Korean "김민수 기자".
+  "Reporter Jane Doe", "(Reporting by ...; Editing by ...)", or a Korean "김민수 기자"; and
+  photo credits ("Photo: Jane Doe/Agency", "Image courtesy of ...").
 - A list (``ul``/``ol``) whose every item is mostly link text (more characters inside links
   than outside) is not article text either: Google News' related headlines ("headline" and
   publisher), share buttons, navigation. ``text.html`` drops it while it reads the HTML.
@@ -67,6 +68,8 @@ NOISE_LINES = [
         r"^\((additional )?(reporting|writing|editing|compiled|research) by [^)]*\)$",
         r"^(additional )?reporting by [^.!?]*; (writing|editing) by [^.!?]*$",
         rf"^[\w·/ ]{{0,30}}기자( {_EMAIL})?$",
+        r"^(photo|image|picture|video|illustration|graphic)s?( credits?)?\s*[:|/]\s*[^.!?]{0,60}$",
+        r"^(photo|image|picture)s?\s+(by|courtesy( of)?)\s+[^.!?]{0,60}$",
     )
 ]
 _EXCERPT_END = re.compile(r"\s*\[(…|\.\.\.)\]$")

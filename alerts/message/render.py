@@ -11,6 +11,10 @@ in a feed can never break a message. Layout::
     Source · 12 Jun 2026 08:00 UTC
     <a href="link">link</a>
 
+The title drops a suffix that only repeats the source (" | GMA News Feed"), and the link text
+drops tracking parameters as dedup's normalisation does; the href is the feed's link
+(``alerts.message.titles``).
+
 The terms in bold are found in the summary as the rules engine finds them in the story
 (``text.spans.find_terms``, by the one definition in ``text.terms``): "Erdoğan" for the
 spelling "Erdogan", "地震" inside "级地震，", "푸틴" in "푸틴은", never "us" for the acronym "US".
@@ -30,7 +34,8 @@ from datetime import datetime
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
-from alerts.message.summary import truncate_words
+from alerts.message.lead import truncate_words
+from alerts.message.titles import message_title, shown_link
 from alerts.models import Alert, Match, RuleHit, TermHit
 from alerts.text.normalize import normalize
 from alerts.text.spans import find_terms
@@ -90,7 +95,7 @@ def alert_key(feed_url: str, item_id: str, chat: str) -> str:
 def render(match: Match, summary: str, source: str, style: MessageStyle) -> Alert:
     """The alert for one match, within Telegram's length limit."""
     item = match.item
-    title = item.title or "(untitled)"
+    title = message_title(item.title, source) or "(untitled)"
     footer_plain, footer_html = _footer(match, source, style)
     budget = MAX_MESSAGE_UNITS - utf16_len(footer_plain) - 4 - (MAX_SOURCES_CHARS + 8)
     title, summary = _fit(title, summary, budget)
@@ -148,7 +153,8 @@ def _footer(match: Match, source: str, style: MessageStyle) -> tuple[str, str]:
     link = match.item.link
     if link:
         # The href is not part of the counted text; only the shown link text is.
-        shown = link if len(link) <= MAX_LINK_CHARS else link[: MAX_LINK_CHARS - 1] + "…"
+        shown = shown_link(link)
+        shown = shown if len(shown) <= MAX_LINK_CHARS else shown[: MAX_LINK_CHARS - 1] + "…"
         plain += "\n" + shown
         markup += (
             f'\n<a href="{html.escape(link, quote=True)}">{html.escape(shown, quote=False)}</a>'

@@ -3,37 +3,43 @@
 Policy, in order:
 
 1. HTML to text (``text.html``), lists of mostly links dropped for the summary.
-2. Boilerplate is dropped by the patterns of ``alerts.message.boilerplate``, line by line and then
-   sentence by sentence: a tail marker ends the article (comment forms, "The post ... appeared
-   first on ...", Reddit's "submitted by /u/...", copyright notices); a noise line is dropped
-   alone ("Read more: URL", "Continue reading", share and like buttons, "Your browser does not
-   support iframes.", bylines, e-mail addresses); an excerpt's trailing "[…]" becomes "…".
-3. The title is removed from the start, as often as it is repeated there (scraped pages
+2. Each line is cleaned at its start (``alerts.message.opening``): invisible characters, list
+   bullets, section labels ("Key points:", "COVID LATEST:") and glued credits ("From RNZ",
+   "(Reuters) -", a wire dateline) go, a line with bullets inside is cut at them, and a tail of
+   hashtags goes.
+3. Boilerplate is dropped by the patterns of ``alerts.message.boilerplate`` and, for video and
+   podcast feeds, ``alerts.message.promo``, line by line and then sentence by sentence: a tail
+   marker ends the article (comment forms, "The post ... appeared first on ...", Reddit's
+   "submitted by /u/...", copyright notices); a noise line is dropped alone ("Read more: URL",
+   "Continue reading", share and like buttons, bylines, photo credits, e-mail addresses), as
+   is a promotion (links as text, "Subscribe to X!", "Follow us on ...", "Watch more X: ...",
+   a line of hashtags, the channel's blurb); an excerpt's trailing "[…]" becomes "…".
+4. The title is removed from the start, as often as it is repeated there (scraped pages
    repeat it as a heading and a caption), and with it the punctuation and emoji it leaves.
-4. Paragraphs are cut into sentences (``text.sentences``: never after Mr., U.S., initials).
-5. The summary is the lead sentences that fit ``limit`` characters, joined by a space, or by
-   nothing after a full-width stop (Chinese, Japanese). After a whole sentence, a fragment with
-   no sentence end (a caption, a heading, a button label) ends the lead. When the first
-   sentence alone is longer, it is cut at a word and ends with an ellipsis. When ``terms`` are
-   given and the lead carries none of them, the first sentence that does is used instead, so
-   the alert shows the watched name; terms are found as the rules engine finds them
-   (``text.spans.find_terms``, by the one definition in ``text.terms``).
+5. Paragraphs are cut into sentences (``text.sentences``: never after Mr., U.S., initials).
+6. The lead is chosen by ``alerts.message.lead``: a stub the feed cut off ("...", "Read more")
+   is left out after a whole sentence, short fragments before the first sentence are skipped,
+   whole sentences are taken up to ``limit`` characters, and when they carry none of the matched
+   ``terms`` the sentence (or list item) that does is shown instead.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from alerts.message.boilerplate import is_noise, is_tail, mark_excerpt
+from alerts.message.lead import lead, truncate_words
+from alerts.message.opening import clean_start, opening_lines
+from alerts.message.promo import cites_a_link, is_promo
 from alerts.text.html import html_to_text
 from alerts.text.normalize import collapse_space, normalize
-from alerts.text.sentences import CLOSERS, split_sentences
-from alerts.text.spans import find_terms
+from alerts.text.sentences import split_sentences
+
+__all__ = ["article_sentences", "clean_paragraphs", "summarize", "summarize_text", "truncate_words"]
 
 _WORD = re.compile(r"[^\W_]+")
-_ENDS_WELL = re.compile(rf"([.!?…。！？؟۔।][{CLOSERS}]*|[”’»\"'」』])$")
-_UNSPACED_END = re.compile(rf"[。！？][{CLOSERS}]*$")
 # What may be left of a repeated title before the paragraph's own text: spaces, punctuation
 # that closes or separates, symbols and emoji (with their modifiers and joiners).
 _LEFTOVER = frozenset({"Zs", "Po", "Pd", "Pe", "Pf", "So", "Sk", "Sm", "Mn", "Me", "Cf"})
@@ -46,15 +52,7 @@ def summarize(title: str, content_html: str, limit: int = 280, terms: tuple[str,
 
 def summarize_text(title: str, text: str, limit: int = 280, terms: tuple[str, ...] = ()) -> str:
     """As :func:`summarize`, for text that is already plain (one paragraph per line)."""
-    sentences = article_sentences(title, text)
-    if not sentences:
-        return ""
-    lead = _lead(sentences, limit)
-    if terms and not find_terms(lead, terms):
-        carrier = next((s for s in sentences if find_terms(s, terms)), None)
-        if carrier is not None:
-            lead = _lead([carrier], limit)
-    return lead
+    return lead(article_sentences(title, text), limit, terms)
 
 
 def article_sentences(title: str, text: str) -> list[str]:
@@ -62,53 +60,34 @@ def article_sentences(title: str, text: str) -> list[str]:
     sentences: list[str] = []
     for paragraph in clean_paragraphs(title, text):
         for sentence in split_sentences(paragraph):
+            sentence = clean_start(sentence)
             if is_tail(sentence):
                 return sentences
-            if not is_noise(sentence):
+            if sentence and not _is_boilerplate(sentence) and not cites_a_link(sentence):
                 sentences.append(sentence)
     return sentences
 
 
-def _lead(sentences: list[str], limit: int) -> str:
-    if len(sentences[0]) > limit:
-        return truncate_words(sentences[0], limit)
-    summary = sentences[0]
-    for sentence in sentences[1:]:
-        if _ends_well(summary) and not _ends_well(sentence):
-            break  # after a whole sentence, a fragment is a caption, heading or label
-        joined = summary + ("" if _UNSPACED_END.search(summary) else " ") + sentence
-        if len(joined) > limit:
-            break
-        summary = joined
-    return summary
-
-
-def _ends_well(sentence: str) -> bool:
-    """Whether a sentence ends as one: a stop, a closing quote, or (social media) an emoji."""
-    last = sentence.rstrip("\ufe0f\u200d")[-1:]
-    return bool(_ENDS_WELL.search(sentence)) or unicodedata.category(last or " ") in ("So", "Sk")
-
-
-def truncate_words(text: str, limit: int) -> str:
-    """At most ``limit`` characters, cut at a word, ending with an ellipsis when cut."""
-    if len(text) <= limit:
-        return text
-    cut = text[: max(1, limit - 1)]
-    if " " in cut:
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:-–—") + "…"
-
-
 def clean_paragraphs(title: str, text: str) -> list[str]:
     """Paragraphs of article text without boilerplate and without the title repeated."""
-    paragraphs: list[str] = []
-    for raw in text.split("\n"):
-        line = collapse_space(raw)
+    lines = _until_tail(collapse_space(raw) for raw in text.split("\n"))
+    cleaned = (piece for line in _drop_title(title, lines) for piece in opening_lines(line))
+    return [mark_excerpt(line) for line in _until_tail(cleaned)]
+
+
+def _until_tail(lines: Iterable[str]) -> list[str]:
+    """The lines before the first tail marker, boilerplate lines left out."""
+    kept: list[str] = []
+    for line in lines:
         if is_tail(line):
             break
-        if line and not is_noise(line):
-            paragraphs.append(mark_excerpt(line))
-    return _drop_title(title, paragraphs)
+        if line and not _is_boilerplate(line):
+            kept.append(line)
+    return kept
+
+
+def _is_boilerplate(line: str) -> bool:
+    return is_noise(line) or is_promo(line)
 
 
 def _drop_title(title: str, paragraphs: list[str]) -> list[str]:

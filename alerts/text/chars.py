@@ -1,4 +1,4 @@
-"""Two character tables of Unicode's, and the look-alike fold; pure, standard library only.
+"""Three character tables of Unicode's, and the look-alike fold; pure, standard library only.
 
 - **Default-ignorable code points** (``IGNORABLE``): the characters a renderer shows as nothing
   when it cannot show them (UAX #44), so a word with one inside looks whole: "Pu\\u2063tin" is
@@ -9,6 +9,12 @@
   Variation_Selector - White_Space - FFF9..FFFB (interlinear annotation) - 13430..1343F
   (Egyptian format controls) - Prepended_Concatenation_Mark; ``tests/test_terms.py`` derives it
   again from ``unicodedata`` to check it.
+- **Invisible formatting characters** (``INVISIBLE``): zero-width space, non-joiner and joiner
+  (U+200B-U+200D), the word joiner and invisible operators (U+2060-U+2064), the BOM (U+FEFF),
+  the Mongolian vowel separator (U+180E), and the bidi marks, embeddings, overrides and isolates
+  (U+200E, U+200F, U+202A-U+202E, U+2066-U+2069, U+206A-U+206F): a subset of the ignorable ones
+  that never carries a letter's meaning at the edge of a line or beside a space. Inside a word
+  some do (the non-joiner in Persian, the joiner in emoji), so :func:`strip_invisible` leaves those.
 - **Latin look-alikes of Cyrillic and Greek letters** (``_LOOKALIKES``): from Unicode's
   confusables.txt (UTS #39, version 17.0.0), every entry whose source is one Cyrillic or Greek
   letter (Lu, Ll) and whose prototype is the prototype of an ASCII letter, mapped to that ASCII
@@ -31,6 +37,26 @@ _IGNORABLE_RANGES = (
 )  # fmt: skip
 IGNORABLE_CLASS = "".join(f"{chr(low)}-{chr(high)}" for low, high in _IGNORABLE_RANGES)
 IGNORABLE = re.compile(f"[{IGNORABLE_CLASS}]")
+
+INVISIBLE = re.compile("[\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+_INVISIBLE_CLASS = INVISIBLE.pattern[1:-1]
+# A run of invisible characters and white space with at least one invisible character in it.
+_INVISIBLE_RUN = re.compile(rf"[\s{_INVISIBLE_CLASS}]*{INVISIBLE.pattern}[\s{_INVISIBLE_CLASS}]*")
+
+
+def strip_invisible(line: str) -> str:
+    """``line`` without invisible characters at its edges and beside spaces; those inside a
+    word (between two visible characters) are kept."""
+    if not INVISIBLE.search(line):
+        return line
+    return _INVISIBLE_RUN.sub(_space_or_kept, line)
+
+
+def _space_or_kept(run: re.Match[str]) -> str:
+    if run.start() == 0 or run.end() == len(run.string):
+        return ""
+    return " " if any(c.isspace() for c in run.group()) else run.group()
+
 
 _LOOKALIKES = str.maketrans(
     "ͿΑΒΕΖΗΙΚΜΝΟΡΤΥΧαγινορσυϒϜϱϲϳϸϹϺЅІЈАВЕКМНОРСТУХЬагеорсухшѕіјѡѴѵҮүһҽӀӏԁԌԛԜԝᴦιꙇ",
