@@ -187,13 +187,13 @@ def _semantic_off(error: EmbedderError) -> None:
 
 def _record(ctx: Context, trip: Trip) -> PollResult:
     """Decide, write and remember; no await here, so concurrent trips cannot interleave."""
+    failed_before = ctx.memo is not None and ctx.memo.failure is not None
     try:
         decision = decide(ctx.policy, trip)
     except Exception as e:  # a bug deciding this feed: its failure, written and backed off
         failure = _unexpected(trip.feed, trip.read.state, e)
         decision = decide(ctx.policy, replace(trip, error=failure))
     intent = decision.intent
-    failed_before = ctx.memo is not None and ctx.memo.failure is not None
     queued = ctx.store.update_feed(intent, trip.now)
     _remember(ctx, decision, queued)
     if ctx.memo is not None and ctx.memo.failure is not None and not failed_before:
