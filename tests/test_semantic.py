@@ -221,8 +221,8 @@ def tiny_model2vec(folder: Path) -> Path:
     from model2vec import StaticModel
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
 
-    words = ["[UNK]", "[PAD]", "blast", "explosion", "hits", "kabul", "market", "parade",
-             "fills", "a", "the", "in"]  # fmt: skip
+    words = ["[UNK]", "[PAD]", "blast", "explosion", "hit", "by", "kabul", "market", "parade",
+             "a", "the", "in"]  # fmt: skip
     tokenizer = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="[UNK]"))
     tokenizer.normalizer = normalizers.Lowercase()
     tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
@@ -237,7 +237,8 @@ def test_an_operators_model_from_a_folder(tmp_path: Path) -> None:
     config = config_mod.loads(f"dedup: {{semantic_model: '{folder}'}}\n", base_dir=tmp_path)
     memo = open_memo(config)
     assert memo is not None and str(folder) in memo.name
-    original, retold = key("Blast hits Kabul market", n=1), key("Explosion hits Kabul market", n=2)
+    original = key("Kabul market hit by blast", n=1)
+    retold = key("Kabul market hit by explosion", n=2)
     assert 20 <= judge_titles(original, retold).score < 88
     window = window_with(original)
     assert window.find(CHAT, retold) is None
