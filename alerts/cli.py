@@ -128,16 +128,25 @@ def _similar_command(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     similar = sub.add_parser(
         "similar",
         parents=[common],
-        help="would dedup take two stories for one? (for tuning dedup.threshold)",
+        help="would dedup take two stories for one? (for tuning dedup.threshold and "
+        "dedup.semantic_threshold)",
         description="Judge a pair of stories as the bot's dedup would, with the config's "
-        "dedup settings (defaults without --config).",
+        "dedup settings (defaults without --config): which stage decided (identity, title, "
+        "content, meaning), the title score, the cosine, and the guard that refused.",
     )
     similar.add_argument("--config", type=Path, default=None, help="config file (optional)")
     similar.add_argument(
         "--jsonl",
         metavar="FILE",
         help='batch mode: each line of FILE (\'-\' for standard input) is {"a": {"title", '
-        '"summary", "link", "feed"}, "b": {...}}; print {"same", "score"} for each',
+        '"summary", "link", "feed"}, "b": {...}}; print {"same", "score", "stage", "cosine", '
+        '"refusal"} for each',
+    )
+    similar.add_argument(
+        "--summaries",
+        nargs=2,
+        metavar=("SUMMARY_A", "SUMMARY_B"),
+        help="the stories' summaries (they decide between stories of one recurring title)",
     )
     similar.add_argument("titles", nargs="*", metavar="TITLE", help="two titles to compare")
 

@@ -25,6 +25,8 @@ from alerts.errors import ConfigError
 from alerts.logs import event
 
 if TYPE_CHECKING:
+    from alerts.dedup.embed_memo import Memo
+    from alerts.dedup.verdict import SemanticPolicy
     from alerts.delivery.destination import Destination
     from alerts.scheduler import Service
 
@@ -105,24 +107,45 @@ def _same_file(target: Path, state: Path) -> bool:
 def similar(args: argparse.Namespace) -> int:
     from alerts.dedup.pair import judge_pair
 
-    threshold = (config_mod.load(args.config) if args.config else Config()).dedup.threshold
+    config = config_mod.load(args.config) if args.config else Config()
+    policy, memo = _similar_stage(config)
     if args.jsonl:
         with _open_input(args.jsonl) as lines:
             for number, line in enumerate(lines, start=1):
                 if line.strip():
-                    print(json.dumps(_similar_record(line, number, threshold)))
+                    print(json.dumps(_similar_record(line, number, policy, memo)))
         return 0
     if len(args.titles) != 2:
         print("error: give two titles, or --jsonl FILE", file=sys.stderr)
         return 2
-    same, score, reasons = judge_pair({"title": args.titles[0]}, {"title": args.titles[1]},
-                                      threshold)  # fmt: skip
-    print(f"{'SAME STORY' if same else 'DIFFERENT STORIES'} (score {score:.1f})")
-    print("\n".join(f"  - {r}" for r in reasons))
+    summaries = args.summaries or ("", "")
+    a, b = ({"title": t, "summary": s} for t, s in zip(args.titles, summaries, strict=True))
+    verdict = judge_pair(a, b, policy, memo)
+    print(f"SAME STORY, by {verdict.stage}" if verdict.same else "DIFFERENT STORIES")
+    print("\n".join(f"  - {r}" for r in verdict.reasons))
     return 0
 
 
-def _similar_record(line: str, number: int, threshold: float) -> dict[str, object]:
+def _similar_stage(config: Config) -> tuple[SemanticPolicy, Memo | None]:
+    """The dedup policy of ``config`` and its embedder (None when off or unusable: said)."""
+    from alerts.dedup.embed import load_embedder
+    from alerts.dedup.embed_memo import Memo
+    from alerts.errors import EmbedderError
+    from alerts.stories import semantic_policy
+
+    policy = semantic_policy(config.dedup)
+    if not policy.semantic:
+        return policy, None
+    try:
+        return policy, Memo(load_embedder(config.dedup.semantic_model))
+    except EmbedderError as e:
+        print(f"note: titles only, no meaning compared: {e.reason}", file=sys.stderr)
+        return policy, None
+
+
+def _similar_record(
+    line: str, number: int, policy: SemanticPolicy, memo: Memo | None
+) -> dict[str, object]:
     from alerts.dedup.pair import judge_pair
 
     try:
@@ -132,8 +155,10 @@ def _similar_record(line: str, number: int, threshold: float) -> dict[str, objec
             raise TypeError("a and b must be objects")
     except (ValueError, KeyError, TypeError) as e:
         return {"same": False, "score": 0, "error": f"line {number}: {e}"}
-    same, score, _ = judge_pair(a, b, threshold)
-    return {"same": same, "score": round(score, 1)}
+    verdict = judge_pair(a, b, policy, memo)
+    cosine = None if verdict.cosine is None else round(verdict.cosine, 3)
+    return {"same": verdict.same, "score": round(verdict.score, 1), "stage": verdict.stage,
+            "cosine": cosine, "refusal": verdict.refusal}  # fmt: skip
 
 
 def explain(args: argparse.Namespace) -> int:

@@ -9,7 +9,8 @@ the entries the store committed). The policies decided here:
 - **Stories.** Rules first, then dedup per destination: an item that retells a story already
   alerted to a chat, or alerted earlier in this same trip, is not alerted there again; if it
   comes from another source it joins that story's cluster (also when no rule of that chat
-  fires on it), and the sent message is edited to list the source (``dedup.max_edits``).
+  fires on it), and the sent message is edited to list the source (``dedup.max_edits``);
+  ``alerts.stories`` does it, with the dedup verdict of ``alerts.dedup``.
 - **Backoff.** A failure is any trip that did not get a feed in: the fetch or the parse failing,
   or an unexpected exception (a ``TripError``: a bug, ours or a library's), so that no fault of
   one feed repeats on every poll. After the n-th failure in a row a feed waits
@@ -28,31 +29,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from alerts.config import Config, FeedConfig
-from alerts.dedup.keys import story_key
-from alerts.dedup.scoring import DuplicateVerdict
+from alerts.dedup.embed_memo import Memo
 from alerts.dedup.window import Entry, StoryWindow
 from alerts.errors import FeedGone, FetchError, ParseError, TripError
 from alerts.message.notices import health_notices
-from alerts.message.render import MessageStyle, render
-from alerts.message.summary import summarize
 from alerts.models import (
-    Alert,
-    ClusterJoin,
     FeedForUpdate,
     FeedItem,
     FeedState,
     FeedUpdateIntent,
     FetchedFeed,
     HealthChange,
-    Match,
     Notice,
-    StoryKey,
+    StoryVectors,
     TripStatus,
-    WindowEntry,
 )
 from alerts.rules import RuleSet
 from alerts.select import NONE_SKIPPED, Selection, Skipped, kept_note, note
 from alerts.select import select_new as select_new  # its home before alerts.select
+from alerts.stories import Stories, Suppressed
 
 MAX_RETRY_AFTER = 86400.0  # seconds: a Retry-After beyond a day is taken as a day
 _MAX_DOUBLINGS = 32  # 2**32 intervals is past any backoff_max; a larger power overflows timedelta
@@ -60,11 +55,13 @@ _MAX_DOUBLINGS = 32  # 2**32 intervals is past any backoff_max; a larger power o
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """What decisions depend on besides the trip: settings, rules, the window (read only)."""
+    """What decisions depend on besides the trip: settings, rules, the window (read only), and
+    the embedder memoised by text (None: string-only), a deterministic function of its text."""
 
     config: Config
     rules: RuleSet
     window: StoryWindow
+    memo: Memo | None = None
 
     def interval(self, feed: FeedConfig) -> timedelta:
         """How often this feed is polled."""
@@ -72,25 +69,16 @@ class Policy:
 
 
 @dataclass(frozen=True, slots=True)
-class Suppressed:
-    """A matched item not alerted to ``chat`` because it retells ``original`` (for the log)."""
-
-    item_id: str
-    chat: str
-    reason: str
-    score: float
-    original: str
-
-
-@dataclass(frozen=True, slots=True)
 class Decision:
-    """A trip's intent, and what the log should say about it."""
+    """A trip's intent, what the log should say about it, and the window entries whose
+    vectors the trip computed (set on them once the intent is committed)."""
 
     intent: FeedUpdateIntent
     items: int = 0
     new_items: int = 0
     suppressed: tuple[Suppressed, ...] = ()
     health: HealthChange | None = None
+    vectored: tuple[tuple[Entry, StoryVectors], ...] = ()
 
 
 def backoff(
@@ -170,18 +158,19 @@ def changed(policy: Policy, feed: FeedConfig, read: FeedForUpdate, fetched: Fetc
             now: datetime, said: str | None = None) -> Decision:  # fmt: skip
     """A new body: record every item as seen; ``fresh`` (from :func:`select_new`) may alert;
     ``said`` is the feed's note for ``status`` (``alerts.select.note``)."""
-    stories = _Stories(policy, feed, now)
+    stories = Stories(policy.config, policy.rules, policy.window, policy.memo, feed, now)
     for item in fresh:
         stories.add(item)
     change, notices = _recovery(policy, feed, read.state, now)
+    vectored = tuple(stories.window_vectors())
     intent = FeedUpdateIntent(
         feed.url, "ok", etag=fetched.etag, last_modified=fetched.last_modified,
         content_hash=digest, seen_ids=tuple(dict.fromkeys(i.item_id for i in items)),
         alerts=tuple(stories.alerts), joins=tuple(stories.joins),
-        max_edits=policy.config.dedup.max_edits, window=tuple(stories.entries), notices=notices,
-        error=said,
+        max_edits=policy.config.dedup.max_edits, window=tuple(stories.entries()),
+        notices=notices, vectors=tuple(v for _, v in vectored), error=said,
     )  # fmt: skip
-    return Decision(intent, len(items), len(fresh), tuple(stories.suppressed), change)
+    return Decision(intent, len(items), len(fresh), tuple(stories.suppressed), change, vectored)
 
 
 def _recovery(
@@ -194,60 +183,6 @@ def _recovery(
     return change, health_notices(policy.config.telegram.admins, change, feed.url,
                                   feed.display_name, state, policy.config.polling.broken_after,
                                   now)  # fmt: skip
-
-
-class _Stories:
-    """The alerts, cluster joins and window entries of one trip's new items, in order."""
-
-    def __init__(self, policy: Policy, feed: FeedConfig, now: datetime) -> None:
-        self.policy, self.feed, self.now = policy, feed, now
-        self.labels = frozenset([feed.display_name, *feed.tags])
-        self.style = MessageStyle(policy.config.message.timezone,
-                                  policy.config.telegram.link_preview)  # fmt: skip
-        # This trip's own alerts, so that two tellings in one body alert once.
-        self.trip = StoryWindow(policy.window.threshold)
-        self.alerts: list[tuple[Alert, StoryKey]] = []
-        self.joins: list[ClusterJoin] = []
-        self.entries: list[WindowEntry] = []
-        self.suppressed: list[Suppressed] = []
-
-    def add(self, item: FeedItem) -> None:
-        """Rules, then dedup per destination, then render."""
-        key = story_key(item.title, item.link, self.feed.url, item.item_id)
-        matched: set[str] = set()
-        for match in self.policy.rules.match(item, self.labels):
-            matched.add(match.chat)
-            if not self._retold(item, key, match.chat, alerted=True):
-                self._alert(match, key)
-        # A retelling that reaches no rule still joins the cluster of an alerted story.
-        chats = set(self.policy.window.chats()) | set(self.trip.chats())
-        for chat in sorted(chats - matched):
-            self._retold(item, key, chat, alerted=False)
-
-    def _retold(self, item: FeedItem, key: StoryKey, chat: str, *, alerted: bool) -> bool:
-        found = _closer(self.policy.window.find(chat, key), self.trip.find(chat, key))
-        if found is None:
-            return False
-        entry, verdict = found
-        if alerted:
-            self.suppressed.append(Suppressed(item.item_id, chat, verdict.reason,
-                                              verdict.score, entry.key.title))  # fmt: skip
-        source = self.feed.display_name
-        if entry.source != source:
-            self.joins.append(ClusterJoin(entry.alert_key, source, self.feed.url, item.item_id))
-        return True
-
-    def _alert(self, match: Match, key: StoryKey) -> None:
-        hits = (h for r in match.rules for h in r.hits)
-        terms = tuple(h.matched for h in hits if not h.matched.startswith("/"))
-        item, source = match.item, self.feed.display_name
-        limit = self.policy.config.message.summary_chars
-        alert = render(match, summarize(item.title, item.content_html, limit, terms), source,
-                       self.style)  # fmt: skip
-        self.alerts.append((alert, key))
-        at = self.now.timestamp()
-        self.trip.add(match.chat, Entry(key, alert.key, at, source))
-        self.entries.append(WindowEntry(match.chat, key, alert.key, at, source))
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,15 +211,3 @@ def decide(policy: Policy, trip: Trip) -> Decision:
     said = note(Selection(trip.fresh, trip.skipped), trip.read.state, policy.config.items.max_age)
     return changed(policy, trip.feed, trip.read, trip.fetched, trip.digest, trip.items,
                    trip.fresh, trip.now, said)  # fmt: skip
-
-
-Found = tuple[Entry, DuplicateVerdict] | None
-
-
-def _closer(earlier: Found, this_trip: Found) -> Found:
-    """Of the story found among those alerted before and the one in this trip, the closer:
-    an exact identity first, then the higher score (one window would have chosen so)."""
-    if earlier is None or this_trip is None:
-        return earlier or this_trip
-    rank = [(f[1].reason != "similar title", f[1].score) for f in (earlier, this_trip)]
-    return this_trip if rank[1] > rank[0] else earlier

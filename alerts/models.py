@@ -14,6 +14,7 @@ from typing import Literal
 TripStatus = Literal["ok", "not_modified", "unchanged", "failed", "gone", "backoff", "error"]
 HealthChange = Literal["broken", "recovered", "gone"]
 TermKind = Literal["entity", "phrase", "regex"]  # what a rule term is (``TermHit.kind``)
+Vector = bytes  # a story's text embedded: int8 codes of a unit vector (``dedup.vectors``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,13 +177,26 @@ class Notice:
 
 @dataclass(frozen=True, slots=True)
 class WindowEntry:
-    """A story the trip alerts to ``chat``: the window takes it once the store committed it."""
+    """A story the trip alerts to ``chat``: the window takes it once the store committed it,
+    with the vectors of its title and lead when the trip computed them (``dedup.semantic``)."""
 
     chat: str
     key: StoryKey
     alert_key: str
     at: float
     source: str
+    title_vec: Vector | None = None
+    lead_vec: Vector | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryVectors:
+    """Vectors a trip computed for a story already in the window that had none (None: still
+    none), written with the trip so that neither this run nor a restart computes them again."""
+
+    alert_key: str
+    title_vec: Vector | None = None
+    lead_vec: Vector | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,9 +204,11 @@ class FeedUpdateIntent:
     """Everything one trip writes, in one store transaction, whatever the trip's outcome.
 
     ``status`` says which feed columns change: a changed body ("ok") sets the validators, the
-    hash and the seen items; "not_modified" and "unchanged" only refresh the validators and
-    ``last_success``; "failed" and "gone" count the failure and set ``next_poll``. Health
-    (``failing_since``, ``reported_broken``) and the operators' notices are written with it."""
+    hash, the seen items, the new stories (``window``) and the vectors computed for stories
+    already in the window (``vectors``); "not_modified" and "unchanged" only refresh the
+    validators and ``last_success``; "failed" and "gone" count the failure and set
+    ``next_poll``. Health (``failing_since``, ``reported_broken``) and the operators' notices
+    are written with it."""
 
     feed_url: str
     status: TripStatus
@@ -210,6 +226,7 @@ class FeedUpdateIntent:
     reported_broken: bool = False
     notices: tuple[Notice, ...] = ()
     window: tuple[WindowEntry, ...] = ()
+    vectors: tuple[StoryVectors, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

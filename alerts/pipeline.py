@@ -29,8 +29,10 @@ from datetime import UTC, datetime, timedelta
 
 from alerts.config import Config, FeedConfig, rule_specs
 from alerts.decide import Decision, Policy, Trip, decide, waiting
+from alerts.dedup.embed import load_embedder
+from alerts.dedup.embed_memo import Memo
 from alerts.dedup.window import Entry, StoryWindow
-from alerts.errors import AlertsError, FetchError, ParseError, TripError
+from alerts.errors import AlertsError, EmbedderError, FetchError, ParseError, TripError
 from alerts.feeds.article import MAX_ARTICLES_PER_POLL, fetch_article, is_stub
 from alerts.feeds.fetch import Fetcher
 from alerts.feeds.parse_pool import ParsePool
@@ -51,7 +53,8 @@ def compile_rules(config: Config) -> RuleSet:
 @dataclass(frozen=True, slots=True)
 class Context:
     """What every trip needs: the config, compiled rules, the store, the HTTP client, the
-    parser processes, and the window of recent stories (shared by all trips of the process)."""
+    parser processes, the window of recent stories (shared by all trips of the process), and
+    the semantic stage's embedder, memoised (None: string-only)."""
 
     config: Config
     rules: RuleSet
@@ -59,26 +62,31 @@ class Context:
     fetcher: Fetcher
     window: StoryWindow
     parser: ParsePool
+    memo: Memo | None = None
 
     @classmethod
     def open(cls, config: Config, store: Store, fetcher: Fetcher, parser: ParsePool) -> Context:
-        """Compile the rules and load the story window from the store."""
+        """Compile the rules, find the embedder and load the story window from the store."""
         window = StoryWindow(config.dedup.threshold)
         since = datetime.now(UTC) - config.dedup.window
-        for chat, key, alert_key, at, source in store.recent_stories(since):
-            window.add(chat, Entry(key, alert_key, at, source))
-        return cls(config, compile_rules(config), store, fetcher, window, parser)
+        for chat, key, alert_key, at, source, title_vec, lead_vec in store.recent_stories(since):
+            window.add(chat, Entry(key, alert_key, at, source, title_vec, lead_vec))
+        return cls(config, compile_rules(config), store, fetcher, window, parser,
+                   open_memo(config))  # fmt: skip
 
     def reconfigured(self, config: Config) -> Context:
-        """The same store, client, parsers and window under a new config."""
+        """The same store, client, parsers and window under a new config (the same embedder
+        unless ``dedup.semantic`` or ``dedup.semantic_model`` changed)."""
         self.window.threshold = config.dedup.threshold
+        old, new = self.config.dedup, config.dedup
+        same = (old.semantic, old.semantic_model) == (new.semantic, new.semantic_model)
         return Context(config, compile_rules(config), self.store, self.fetcher, self.window,
-                       self.parser)  # fmt: skip
+                       self.parser, self.memo if same else open_memo(config))  # fmt: skip
 
     @property
     def policy(self) -> Policy:
         """What the trips' decisions depend on."""
-        return Policy(self.config, self.rules, self.window)
+        return Policy(self.config, self.rules, self.window, self.memo)
 
     def interval(self, feed: FeedConfig) -> timedelta:
         """How often this feed is polled."""
@@ -163,8 +171,26 @@ async def _with_articles(
     return [better.get(i.item_id, i) for i in items], [better.get(i.item_id, i) for i in fresh]
 
 
+def open_memo(config: Config) -> Memo | None:
+    """The embedder of ``dedup.semantic_model``, memoised; None (string-only) when
+    ``dedup.semantic`` is off, or when it cannot be used: said once, here, with the remedy.
+    Nothing is loaded yet: the model loads when a matched story first needs a vector."""
+    if not config.dedup.semantic:
+        return None
+    try:
+        return Memo(load_embedder(config.dedup.semantic_model))
+    except EmbedderError as e:
+        _semantic_off(e)
+        return None
+
+
+def _semantic_off(error: EmbedderError) -> None:
+    event(log, logging.WARNING, "semantic_dedup_off", error=error.reason, dedup="titles only")
+
+
 def _record(ctx: Context, trip: Trip) -> PollResult:
     """Decide, write and remember; no await here, so concurrent trips cannot interleave."""
+    failed_before = ctx.memo is not None and ctx.memo.failure is not None
     try:
         decision = decide(ctx.policy, trip)
     except Exception as e:  # a bug deciding this feed: its failure, written and backed off
@@ -172,9 +198,9 @@ def _record(ctx: Context, trip: Trip) -> PollResult:
         decision = decide(ctx.policy, replace(trip, error=failure))
     intent = decision.intent
     queued = ctx.store.update_feed(intent, trip.now)
-    for entry in intent.window:
-        if entry.alert_key in queued:
-            ctx.window.add(entry.chat, Entry(entry.key, entry.alert_key, entry.at, entry.source))
+    _remember(ctx, decision, queued)
+    if ctx.memo is not None and ctx.memo.failure is not None and not failed_before:
+        _semantic_off(ctx.memo.failure)  # the model failed on first use: said once
     _log(trip, decision, len(queued))
     error = intent.error if intent.status in ("failed", "gone") else None  # not a note
     return PollResult(trip.feed.url, intent.status, items=decision.items,
@@ -182,11 +208,24 @@ def _record(ctx: Context, trip: Trip) -> PollResult:
                       health=decision.health)  # fmt: skip
 
 
+def _remember(ctx: Context, decision: Decision, queued: frozenset[str]) -> None:
+    """After the commit: the window takes the new stories, and the vectors computed for its
+    stories that had none."""
+    for e in decision.intent.window:
+        if e.alert_key in queued:
+            ctx.window.add(e.chat, Entry(e.key, e.alert_key, e.at, e.source, e.title_vec,
+                                         e.lead_vec))  # fmt: skip
+    for entry, vectors in decision.vectored:
+        entry.title_vec = entry.title_vec or vectors.title_vec
+        entry.lead_vec = entry.lead_vec or vectors.lead_vec
+
+
 def _log(trip: Trip, decision: Decision, queued: int) -> None:
     url, intent = trip.feed.url, decision.intent
     for s in decision.suppressed:
         event(log, logging.INFO, "duplicate_suppressed", feed_url=url, item_id=s.item_id,
               chat_id=s.chat, reason=s.reason, score=f"{s.score:.0f}",
+              cosine=None if s.cosine is None else f"{s.cosine:.3f}",
               original=s.original)  # fmt: skip
     if intent.status == "ok":
         skipped = trip.skipped  # unseen items that may not alert, by reason (``alerts.select``)

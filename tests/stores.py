@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from alerts.models import Alert, ClusterJoin, FeedUpdateIntent, Notice, StoryKey
+from alerts.models import Alert, ClusterJoin, FeedUpdateIntent, Notice, StoryKey, StoryVectors
 from alerts.store import Store, StoreType
 
 NOW = datetime(2026, 6, 13, 12, 0, tzinfo=UTC)
@@ -130,7 +130,9 @@ CALLS: dict[str, Callable[[StoreType, Filled], object]] = {
     "feed_state": lambda s, f: s.feed_state("u"),
     "feed_states": lambda s, f: s.feed_states(),
     "feed_for_update": lambda s, f: s.feed_for_update("u"),
-    "update_feed": lambda s, f: s.update_feed(poll("w", ["n"], [alert(9)]), NOW),
+    "update_feed": lambda s, f: s.update_feed(
+        replace(poll("w", ["n"], [alert(9)]), vectors=(StoryVectors("k1", b"\x01"),)), NOW
+    ),
     "queue_notice": lambda s, f: s.queue_notice(notice("n1"), NOW),
     "recent_stories": lambda s, f: list(s.recent_stories(NOW - timedelta(days=1))),
     "pending_chats": lambda s, f: s.pending_chats(),

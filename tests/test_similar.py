@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from alerts.dedup.pair import judge_pair
+from alerts.dedup.verdict import SemanticPolicy
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +45,8 @@ def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     ],
 )  # fmt: skip
 def test_judge_pair(a: dict[str, str], b: dict[str, str], same: bool) -> None:
-    assert judge_pair(a, b, 88)[0] is same
+    assert judge_pair(a, b, SemanticPolicy(88.0, semantic=False)).same is same
+    assert judge_pair(a, b, SemanticPolicy(88.0)).same is same  # semantic on, no model: the same
 
 
 def test_batch_mode_follows_the_config_threshold(tmp_path: Path) -> None:
@@ -71,3 +73,44 @@ def test_for_a_person_it_gives_the_reasons() -> None:
     assert out.returncode == 0
     assert out.stdout.startswith("DIFFERENT STORIES")
     assert "numbers differ: 12 vs 21" in out.stdout
+
+
+def test_it_says_which_stage_decided_and_the_cosine_without_a_formula() -> None:
+    out = run("Volcano erupts in Iceland, forcing evacuations",
+              "Iceland evacuates town as volcano erupts")  # fmt: skip
+    assert out.stdout.startswith("SAME STORY, by meaning"), out.stdout + out.stderr
+    assert "cosine 0.96" in out.stdout and "decided by the meaning of the titles" in out.stdout
+    assert "x cost" not in out.stdout and "100 -" not in out.stdout
+    refused = run("Apple shares rise", "Apple shares fall").stdout
+    assert refused.startswith("DIFFERENT STORIES")
+    assert "refused by a guard: changed key word: rise/fall" in refused and "cosine" in refused
+
+
+def test_summaries_decide_between_stories_of_one_recurring_title() -> None:
+    title = "Business Highlights"
+    other = run(
+        title, title, "--summaries", "Stocks fell as oil jumped.", "Apple unveiled a phone."
+    )
+    assert other.stdout.startswith("DIFFERENT STORIES"), other.stdout + other.stderr
+    same = run(
+        title, title, "--summaries", "Stocks fell as oil jumped.", "Stocks fell as oil jumped."
+    )
+    assert same.stdout.startswith("SAME STORY, by content")
+    assert "decided by the summaries" in same.stdout
+
+
+def test_batch_mode_adds_the_stage_the_cosine_and_the_refusal() -> None:
+    pairs = [
+        {"a": {"title": "Volcano erupts in Iceland, forcing evacuations"},
+         "b": {"title": "Iceland evacuates town as volcano erupts"}},
+        {"a": {"title": "Apple shares rise"}, "b": {"title": "Apple shares fall"}},
+        {"a": {"title": "Business Highlights", "summary": "Stocks fell as oil jumped."},
+         "b": {"title": "Business Highlights", "summary": "Apple unveiled a new phone."}},
+    ]  # fmt: skip
+    stdin = "\n".join(json.dumps(p) for p in pairs) + "\n"
+    answers = [json.loads(line) for line in run("--jsonl", "-", stdin=stdin).stdout.splitlines()]
+    assert [(a["same"], a["stage"]) for a in answers] == [(True, "meaning"), (False, None),
+                                                          (False, None)]  # fmt: skip
+    assert answers[0]["cosine"] >= 0.95 and answers[0]["refusal"] is None
+    assert answers[1]["refusal"] == "changed key word: rise/fall"
+    assert set(answers[1]) == {"same", "score", "stage", "cosine", "refusal"}

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 
 from alerts.errors import StoreError
-from alerts.models import Alert, FeedState, StoryKey
+from alerts.models import Alert, FeedState, StoryKey, StoryVectors, WindowEntry
 from alerts.store import FAILED, NOTICE_RULE, PENDING, SENT, StoreType
 from tests.stores import (
     CALLS,
@@ -156,9 +156,29 @@ def test_recent_stories_since_a_time_with_their_keys_and_sources(store: StoreTyp
     story = (alert(2, "@d", source="Wire")[0], StoryKey("t2", "l2", "u", "g2"))
     store.update_feed(poll("u", [], [story]), NOW)
     assert list(store.recent_stories(NOW - HOUR)) == [
-        ("@d", StoryKey("t2", "l2", "u", "g2"), "k2", NOW.timestamp(), "Wire")
+        ("@d", StoryKey("t2", "l2", "u", "g2"), "k2", NOW.timestamp(), "Wire", None, None)
     ]
     assert len(list(store.recent_stories(NOW - 4 * HOUR))) == 2
+
+
+def test_a_story_keeps_its_raw_title_lead_and_vectors(store: StoreType) -> None:
+    key = StoryKey("gunman kills 8 perm", "l1", "u", "g1", "Gunman kills 8 in Perm", "Police said.")
+    first = alert(1)[0]
+    story = WindowEntry(first.chat, key, first.key, NOW.timestamp(), "", b"\x01\x02", None)
+    store.update_feed(replace(poll("u", [], [(first, key)]), window=(story,)), NOW)
+    assert list(store.recent_stories(NOW - HOUR)) == [
+        ("@c", key, "k1", NOW.timestamp(), "", b"\x01\x02", None)
+    ]
+
+
+def test_a_trip_adds_the_vectors_it_computed_for_window_stories(store: StoreType) -> None:
+    store.update_feed(poll("u", [], [alert(1), alert(2)]), NOW - MINUTE)
+    vectors = (StoryVectors("k1", b"\x05", b"\x06"), StoryVectors("k2", None, b"\x07"))
+    store.update_feed(replace(poll("v", ["x"], []), vectors=vectors), NOW)
+    later = (StoryVectors("k1", b"\x09", b"\x09"),)  # a vector once stored is kept
+    store.update_feed(replace(poll("v", ["y"], []), vectors=later), NOW)
+    stored = {k: (tv, lv) for _, _, k, _, _, tv, lv in store.recent_stories(NOW - HOUR)}
+    assert stored == {"k1": (b"\x05", b"\x06"), "k2": (None, b"\x07")}
 
 
 # ------------------------------------------------------------ operators

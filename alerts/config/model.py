@@ -146,6 +146,15 @@ class DedupConfig(Section):
     max_edits: int = Field(
         3, ge=0, description="edits of a sent alert to list other sources (0: never edit)"
     )
+    semantic: bool = Field(
+        True, description="also compare stories by meaning, with a local model (false: titles only)"
+    )
+    semantic_threshold: float = Field(
+        0.95, gt=0, le=1, description="cosine (0-1] at which two stories are one by meaning"
+    )
+    semantic_model: str = Field(
+        "", description="empty: the bundled model; else the folder of a model2vec model"
+    )
 
 
 class MessageConfig(Section):

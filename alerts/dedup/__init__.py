@@ -1,6 +1,7 @@
 """Dedup: is a matched story one already alerted to the same chat? (the policy, and its modules)
 
-Policy (precision first: a wrongly merged story is a lost alert), in this order:
+Policy (precision first: a wrongly merged story is a lost alert), in this order; only stories
+of the last ``dedup.window`` are compared (a new development days later is a new story):
 
 1. **Same link** after normalisation (scheme, ``www.``, trailing slash, fragment and tracking
    parameters such as ``utm_*``, ``fbclid``, ``gclid`` ignored) is the same story; so is the
@@ -49,6 +50,19 @@ Policy (precision first: a wrongly merged story is a lost alert), in this order:
    All lists (stopwords, endings, number words, places and demonyms, opposite key words) are
    general-purpose English and geography, none taken from the labelled pairs below.
 
+3. **A recurring title is judged on its content.** The same title ("Business Highlights",
+   "Morning briefing"), or a show name and the same date, cannot tell two stories apart; when
+   both stories have a lead (the first sentences of the summary, at most 200 characters) the
+   leads decide: one story when their vectors' cosine is at least ``dedup.semantic_threshold``,
+   or, without a model, when their string score is at least ``dedup.threshold``. A story
+   without a lead is judged on its title as before.
+4. **The same story in other words** (``dedup.semantic``, on by default): when no *hard* guard
+   refuses the pair (numbers that differ and a short title are soft: early reports count
+   differently, "8 killed" / "several dead"), the titles share real words (string score at
+   least 20) and the cosine of the titles' vectors (multilingual-e5-small, bundled) is at least
+   ``dedup.semantic_threshold`` (default **0.95**), the pair is one story. The best verdict is
+   exact identity, then the title (or content) by score, then meaning by cosine.
+
 Why 88: on the STS headlines pairs (``../shared/data/dedup``, 1,283 pairs, same story = human
 score >= 4, different <= 2) the policy gives precision 0.990 and recall 0.610 at 88 (311 of 510
 stories found, 3 wrong merges; precision 0.974 to 1.0 in each year of the data); 86 gives
@@ -69,18 +83,38 @@ traders hit by Mt Gox crash"), and a place whose role changes ("China stocks sin
 CEO" / "Larry Page"), a place named at two levels ("Greek" / "Athens" is no different place,
 but still a substitution), and two places of one story ("Syria's Aleppo" / "Damascus").
 
+Why 0.95 and 20 (the STS headline pairs): the string stage alone gives precision 0.990
+and recall 0.610; the model alone at cosine 0.95 gives 0.969 / 0.804; both, with the floor of
+20, 0.991 / 0.829; at 0.94, 0.979 / 0.896, and at 0.96, 0.990 / 0.771. 0.95 is the lowest
+cosine whose precision keeps a margin over the 0.98 that unseen pairs must reach, and the floor
+keeps two unrelated titles that a model happens to place close apart. A retelling it finds:
+"Powerful earthquake hits Turkey and Syria" / "Huge quake strikes Turkey and Syria" (cosine
+0.977, string score 40); one it keeps apart: "Powerful storm hits Turkey coast" (0.902).
+
+Vectors: a story is embedded only when a comparison needs its vector (a pair the semantic
+stage could change, or a recurring title's lead), only for stories that matched a rule, once
+per text (memoised), the texts of one comparison in one model call. A vector is kept as int8
+codes (384 bytes) with its story in the state file, written in the trip's one transaction, and
+loaded back with the window, so a restart embeds nothing the window had. The model is loaded on
+first use: a cycle with nothing to compare never imports it. If it cannot be used (not
+installed, an unreadable folder, a failure on first use) the bot says so once, with the remedy,
+and dedup runs on titles alone; an alert is never lost to it.
+
 Candidates: exact identity (link, guid) is looked up in the window's indexes. Otherwise the
 query's rarest title words that the window holds (at most 4) fetch the stories that share them,
 and the 20 sharing the most are judged. A true retelling shares most content words with its
 original (the threshold demands it), so it shares at least one of the query's rarest words; a
 story that shares none is never compared.
 
-Cost: content words are worked out once per title (``comparable_title`` does it, and a cache
-of 131,072 titles keeps them); judging a pair then costs some 20 to 30 microseconds, and
-``find_duplicate`` first rules out most candidates with an upper bound on their score that
-costs a few microseconds, so judging a story against 64 candidates stays well under 1 ms; in
-a window of 100,000 stories a new story takes some 0.5 ms at the median
-(``python bench/bench_dedup.py``).
+Cost of the string stage: content words are worked out once per title (``comparable_title``
+does it, and a cache of 131,072 titles keeps them); judging a pair then costs some 20 to 30
+microseconds, and ``find_duplicate`` first rules out most candidates with an upper bound on
+their score that costs a few microseconds, so judging a story against 64 candidates stays well
+under 1 ms; in a window of 100,000 stories a new story takes some 0.5 ms at the median
+(``python bench/bench_dedup.py``). A pair the title stage finds is confirmed by one
+``judge_titles`` (some 25 microseconds more); only a story it does not find, or finds with a
+recurring title, is judged against every candidate and by meaning: a model call costs 10 to 50
+ms on two threads, a ``cosines`` call over 20 candidates some 20 microseconds.
 
 The modules, in the order a story goes through them (callers import from the modules):
 
@@ -88,8 +122,14 @@ The modules, in the order a story goes through them (callers import from the mod
 - ``links``: ``normalize_link``, one link for the copies of one page;
 - ``words``: ``comparable_title`` and the content words of a title, cached;
 - ``window``: the alerted stories per chat, exact identity, then candidates by rare words;
-- ``scoring``: ``find_duplicate`` (the cheap bound, then the score), ``similarity``,
-  ``explain_similarity``, and the ``DuplicateVerdict`` it returns;
+- ``candidates``: a story against its candidates: the string pass, then content and meaning,
+  and the ``Duplicate`` verdict (stage, score, cosine, overruled refusal);
+- ``scoring``: ``find_duplicate`` (the cheap bound, then the score), ``judge_titles`` (score,
+  refusal, hard, recurring), ``similarity``, ``explain_similarity``;
+- ``verdict``: the pure verdict on a pair from its title judgement, cosine and lead check;
+- ``embed``: the ``Embedder`` interface and ``load_embedder`` (``embed_e5``: the bundled
+  model; ``embed_static``: an operator's model2vec folder); ``embed_memo``: vectors by text,
+  and one trip's vectors; ``vectors``: int8 codes and cosines (the only numpy import);
 - ``align``: which content words two titles share (endings, abbreviations, compounds, typos);
 - ``guards``: the refusals, and the different place that costs more;
 - ``lexicon``: the word lists read into lookup tables, and the place lookups;

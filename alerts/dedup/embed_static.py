@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from alerts.dedup.vectors import Vector, encode
 from alerts.errors import EmbedderError
+from alerts.models import Vector
 
 FILES = ("config.json", "tokenizer.json")
 
@@ -43,6 +43,8 @@ class StaticEmbedder:
     def embed(self, texts: Sequence[str]) -> list[Vector]:
         if not texts:
             return []
+        from alerts.dedup.vectors import encode  # numpy, only once a text is embedded
+
         if self._model is None:
             self._model = _load(self.folder)
         return encode(self._model.encode(list(texts), use_multiprocessing=False))

@@ -4,7 +4,9 @@ A vector is kept as int8 codes (one byte a dimension: 384 bytes for multilingual
 scaled so that its largest component is 127. The scale needs no storing because a cosine
 renormalises: on the STS headline pairs the cosine of the codes differs from the float32
 cosine by at most 0.003 (median 0.0006), well inside the 0.01 steps of the thresholds that
-matter. numpy is imported here only: the embedders hand their float rows to ``encode``.
+matter. numpy is imported here only, and only once a vector is needed: the embedders hand
+their float rows to ``encode`` (imported when a model embeds), and dedup asks ``cosines``
+(imported when it compares vectors).
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from typing import Any
 
 import numpy as np
 
-Vector = bytes  # int8 codes, as stored
+from alerts.models import Vector
+
+__all__ = ["Vector", "cosines", "encode"]
 
 
 def encode(rows: Any) -> list[Vector]:

@@ -3,13 +3,20 @@
 Exact identity comes first (``keys``): the same normalised link, or the same guid, is the same
 story. Otherwise candidates come from an inverted index of title words: the query's rarest
 words that the window holds (at most ``PROBE_WORDS``) fetch the stories that share them, the
-``MAX_CANDIDATES`` sharing the most are judged by ``scoring.find_duplicate``. A true retelling
+``MAX_CANDIDATES`` sharing the most are judged (``candidates``: the string stage, then content
+and meaning when a trip's ``Meaning`` is given). A true retelling
 shares most content words with its original (the threshold demands it), so it shares at least
 one of the query's rarest words; a story that shares none is never compared, which is what
 makes a window of 100,000 stories cheap (``bench/bench_dedup.py``).
 
-The window lives in memory, is loaded from the store at start (so it survives restarts), takes
-the stories the store has committed, and forgets stories older than ``dedup.window``.
+A retelling in other words usually shares a rare word too ("Perm" in "Gunman kills 8 at
+university in Perm" / "Several dead in Perm university shooting"); the semantic stage
+compares meaning only among these candidates, since its floor (a string score of 20) demands
+shared words anyway.
+
+The window lives in memory, is loaded from the store at start (so it survives restarts, with
+the stories' vectors), takes the stories the store has committed, and forgets stories older
+than ``dedup.window``.
 """
 
 from __future__ import annotations
@@ -21,9 +28,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from alerts.dedup import wordlists
+from alerts.dedup.candidates import Duplicate, best_duplicate
+from alerts.dedup.embed_memo import Meaning
 from alerts.dedup.keys import identity_guid
-from alerts.dedup.scoring import DuplicateVerdict, find_duplicate
-from alerts.models import StoryKey
+from alerts.models import StoryKey, Vector
 
 PROBE_WORDS = 4
 MAX_CANDIDATES = 20
@@ -32,12 +40,15 @@ STOPWORDS = wordlists.STOPWORDS | frozenset(["s", "says", "said", "new"])
 
 @dataclass(slots=True)
 class Entry:
-    """One alerted story: its identity, its alert, and when it was alerted (UNIX seconds)."""
+    """One alerted story: its identity, its alert, when it was alerted (UNIX seconds), and the
+    vectors of its title and lead once computed (set after the store committed them)."""
 
     key: StoryKey
     alert_key: str
     at: float
     source: str = ""
+    title_vec: Vector | None = None
+    lead_vec: Vector | None = None
 
 
 @dataclass
@@ -94,8 +105,11 @@ class StoryWindow:
                 _rebuild(window)
         return removed
 
-    def find(self, chat: str, key: StoryKey) -> tuple[Entry, DuplicateVerdict] | None:
-        """The alerted story that ``key`` retells in ``chat``, with the verdict, or None."""
+    def find(
+        self, chat: str, key: StoryKey, meaning: Meaning | None = None
+    ) -> tuple[Entry, Duplicate] | None:
+        """The alerted story that ``key`` retells in ``chat``, with the verdict, or None;
+        without ``meaning``, string-only."""
         window = self._chats.get(chat)
         if window is None:
             return None
@@ -105,11 +119,11 @@ class StoryWindow:
         ids = _candidates(window, key.title)
         if not ids:
             return None
-        keys = [window.entries[i].key for i in ids]  # the query has no link: titles only
-        verdict = find_duplicate(StoryKey(key.title, ""), keys, self.threshold)
+        entries = [window.entries[i] for i in ids]
+        verdict = best_duplicate(key, entries, self.threshold, meaning)
         if verdict is None:
             return None
-        return window.entries[ids[verdict.index]], verdict
+        return entries[verdict.index], verdict
 
 
 def title_words(title: str) -> list[str]:
@@ -117,7 +131,7 @@ def title_words(title: str) -> list[str]:
     return [w for w in title.split() if w not in STOPWORDS]
 
 
-def _exact(window: _ChatWindow, key: StoryKey) -> tuple[Entry, DuplicateVerdict] | None:
+def _exact(window: _ChatWindow, key: StoryKey) -> tuple[Entry, Duplicate] | None:
     """The live story with ``key``'s link, else with its guid's identity."""
     story_id = window.links.get(key.link) if key.link else None
     reason: Literal["same link", "same guid"] = "same link"
@@ -127,7 +141,7 @@ def _exact(window: _ChatWindow, key: StoryKey) -> tuple[Entry, DuplicateVerdict]
         reason = "same guid"
     if story_id is None or story_id not in window.entries:
         return None
-    return window.entries[story_id], DuplicateVerdict(-1, 100.0, reason)
+    return window.entries[story_id], Duplicate(-1, 100.0, reason, why=reason)
 
 
 def _candidates(window: _ChatWindow, title: str) -> list[int]:

@@ -17,10 +17,20 @@ from datetime import datetime
 from typing import Any
 
 from alerts.errors import StoreError
-from alerts.models import Alert, ClusterJoin, FeedForUpdate, FeedState, FeedUpdateIntent, StoryKey
+from alerts.models import (
+    Alert,
+    ClusterJoin,
+    FeedForUpdate,
+    FeedState,
+    FeedUpdateIntent,
+    StoryKey,
+    StoryVectors,
+    Vector,
+    WindowEntry,
+)
 from alerts.store.connection import Connection, dt, ts
 from alerts.store.outbox import insert_notice
-from alerts.store.protocol import SENT
+from alerts.store.protocol import SENT, RecentStory
 
 _STATE_SQL = (
     "SELECT url, etag, last_modified, content_hash, error_streak, last_error, last_success,"
@@ -66,22 +76,29 @@ class FeedsMixin(Connection):
 
     # ------------------------------------------------------------ the window's stories
 
-    def recent_stories(self, since: datetime) -> Iterator[tuple[str, StoryKey, str, float, str]]:
-        """(chat, key, alert key, time, source) of every story alerted since ``since``.
+    def recent_stories(self, since: datetime) -> Iterator[RecentStory]:
+        """(chat, key, alert key, time, source, title vector, lead vector) of every story
+        alerted since ``since`` (a vector None when never computed).
 
         Streamed, not fetched whole: a window of 100,000 stories is loaded without holding all
         its rows at once; the few distinct chats, feeds and sources are stored once each."""
         try:
             rows = self._db.execute(
-                "SELECT chat, title, link, feed_url, guid, alert_key, created_at, source"
-                " FROM stories WHERE created_at >= ? ORDER BY id",
+                "SELECT chat, title, link, feed_url, guid, alert_key, created_at, source,"
+                " raw_title, lead, title_vec, lead_vec FROM stories WHERE created_at >= ?"
+                " ORDER BY id",
                 (ts(since),),
             )
-            for c, t, lk, f, g, k, at, s in rows:
-                key = StoryKey(str(t), str(lk), sys.intern(str(f)), str(g))
-                yield sys.intern(str(c)), key, str(k or ""), float(at), sys.intern(str(s))
+            for c, t, lk, f, g, k, at, s, raw, lead, tv, lv in rows:
+                key = StoryKey(str(t), str(lk), sys.intern(str(f)), str(g), str(raw), str(lead))
+                yield (sys.intern(str(c)), key, str(k or ""), float(at), sys.intern(str(s)),
+                       _blob(tv), _blob(lv))  # fmt: skip
         except sqlite3.Error as e:
             raise StoreError(self.path, str(e)) from e
+
+
+def _blob(value: object) -> Vector | None:
+    return bytes(value) if isinstance(value, bytes | memoryview) and value else None
 
 
 def _state(row: tuple[Any, ...]) -> FeedState:
@@ -111,9 +128,12 @@ def _record_changed(db: sqlite3.Connection, intent: FeedUpdateIntent, t: float) 
         " ON CONFLICT DO UPDATE SET seen_at = excluded.seen_at",
         [(intent.feed_url, i, t) for i in intent.seen_ids],
     )
-    queued = frozenset(a.key for a, key in intent.alerts if _queue_alert(db, a, key, t))
+    stories = {w.alert_key: w for w in intent.window}
+    queued = frozenset(a.key for a, key in intent.alerts
+                       if _queue_alert(db, a, key, stories.get(a.key), t))  # fmt: skip
     for join in intent.joins:
         _record_join(db, join, intent.max_edits, t)
+    _record_vectors(db, intent.vectors)
     return queued
 
 
@@ -144,8 +164,11 @@ def _record_failed(db: sqlite3.Connection, intent: FeedUpdateIntent, t: float) -
     )  # fmt: skip
 
 
-def _queue_alert(db: sqlite3.Connection, alert: Alert, key: StoryKey, t: float) -> bool:
-    """An alert into the outbox and its story into the window; False if its key was queued."""
+def _queue_alert(
+    db: sqlite3.Connection, alert: Alert, key: StoryKey, story: WindowEntry | None, t: float
+) -> bool:
+    """An alert into the outbox and its story (with the vectors the trip computed for it) into
+    the window; False if its key was queued."""
     cursor = db.execute(
         "INSERT INTO outbox (key, chat, rule, title, link, text, silent,"
         " link_preview, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -156,11 +179,22 @@ def _queue_alert(db: sqlite3.Connection, alert: Alert, key: StoryKey, t: float) 
     if not cursor.rowcount:
         return False
     db.execute(
-        "INSERT INTO stories (chat, title, link, alert_key, created_at, feed_url,"
-        " guid, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (alert.chat, key.title, key.link, alert.key, t, key.feed_url, key.guid, alert.source),
-    )
+        "INSERT INTO stories (chat, title, link, alert_key, created_at, feed_url, guid, source,"
+        " raw_title, lead, title_vec, lead_vec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (alert.chat, key.title, key.link, alert.key, t, key.feed_url, key.guid, alert.source,
+         key.raw_title, key.lead, story.title_vec if story else None,
+         story.lead_vec if story else None),
+    )  # fmt: skip
     return True
+
+
+def _record_vectors(db: sqlite3.Connection, vectors: tuple[StoryVectors, ...]) -> None:
+    """Vectors computed for stories already in the window; one already stored is kept."""
+    db.executemany(
+        "UPDATE stories SET title_vec = COALESCE(title_vec, ?), lead_vec = COALESCE(lead_vec, ?)"
+        " WHERE alert_key = ?",
+        [(v.title_vec, v.lead_vec, v.alert_key) for v in vectors],
+    )
 
 
 def _record_join(db: sqlite3.Connection, join: ClusterJoin, max_edits: int, t: float) -> None:

@@ -25,11 +25,15 @@ from alerts.models import (
     Notice,
     OutboxEntry,
     StoryKey,
+    Vector,
 )
 
 PENDING, SENT, FAILED = DeliveryStatus.PENDING, DeliveryStatus.SENT, DeliveryStatus.FAILED
 STARTED_KEY, PAUSED_KEY = "started_at", "paused"  # meta keys
 NOTICE_RULE = "(operator notice)"  # the rule of outbox rows that are notices to admins
+# A story of the window as stored: chat, key, alert key, time (UNIX seconds), source, and the
+# vectors of its title and lead (None until computed).
+RecentStory = tuple[str, StoryKey, str, float, str, Vector | None, Vector | None]
 
 
 class FeedStore(Protocol):
@@ -52,8 +56,10 @@ class FeedStore(Protocol):
     def feed_states(self) -> list[FeedState]:
         """Every feed the store knows, by URL."""
 
-    def recent_stories(self, since: datetime) -> Iterator[tuple[str, StoryKey, str, float, str]]:
-        """(chat, key, alert key, time, source) of every story alerted since, streamed."""
+    def recent_stories(self, since: datetime) -> Iterator[RecentStory]:
+        """(chat, key, alert key, time, source, title vector, lead vector) of every story
+        alerted since, streamed; a trip's ``update_feed`` writes a story's vectors with it
+        (``FeedUpdateIntent.window``) or later (``FeedUpdateIntent.vectors``)."""
 
 
 class OutboxStore(Protocol):

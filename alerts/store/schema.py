@@ -72,6 +72,16 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE outbox ADD COLUMN doubts INTEGER NOT NULL DEFAULT 0;
     """,
+    # 6: the semantic stage. A story keeps its raw title and lead (what the guards and the
+    # model read) and, once computed, their vectors (int8 codes), so a restart embeds nothing
+    # the window already had.
+    """
+    ALTER TABLE stories ADD COLUMN raw_title TEXT NOT NULL DEFAULT '';
+    ALTER TABLE stories ADD COLUMN lead TEXT NOT NULL DEFAULT '';
+    ALTER TABLE stories ADD COLUMN title_vec BLOB;
+    ALTER TABLE stories ADD COLUMN lead_vec BLOB;
+    CREATE INDEX stories_alert_key ON stories (alert_key);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
