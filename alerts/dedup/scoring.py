@@ -103,13 +103,15 @@ def explain_similarity(a_title: str, b_title: str) -> tuple[float, list[str]]:
     return score, reasons
 
 
-def _assess(a: str, b: str, reasons: list[str] | None, floor: float = 0.0) -> _Judged:
+def _assess(
+    a: str, b: str, reasons: list[str] | None, floor: float = 0.0, dates: bool = True
+) -> _Judged:
     """Two comparable titles judged, with reasons appended when a list is given. Below
     ``floor`` the guards are skipped (they can only lower the score) and the score is rough.
     Two dated titles are judged on what is left of them (``dates``)."""
     if not a or not b or a == b:
         return _same_or_empty(a, b, reasons)
-    da, db = dated(a), dated(b)
+    da, db = (dated(a), dated(b)) if dates else (Dated(a), Dated(b))
     if da.marked and db.marked:
         beside = _beside_the_date(da, db)
         if beside is not None:
@@ -157,7 +159,7 @@ def _beside_the_date(a: Dated, b: Dated) -> _Judged | None:
         refused = f"different titles beside the date: {a.rest or '-'} / {b.rest or '-'}"
     if refused is None:
         return None
-    rest = _assess(a.rest, b.rest, None) if a.rest and b.rest else None
+    rest = _assess(a.rest, b.rest, None, dates=False) if a.rest and b.rest else None
     return _Judged(0.0, rest.unrefused if rest else 0.0, refused)
 
 
