@@ -13,8 +13,10 @@ retellings of one event also do.
   killed"): early reports of one event count differently;
 - **changed key word** (hard): two values of one axis of ``wordlists.KEY_WORDS`` ("rise" /
   "fall", "wins" / "loses", "opens" / "closes", another weekday, month or compass point);
-- **negation on one side only** (hard: "will not raise" / "will raise"; "no" on the other
-  side is enough to count as negated there);
+- **negation on one side only** (hard when the word it negates is in the other title: "will
+  not raise" / "will raise"; soft, *negation in one title*, when the titles word the story
+  apart: "should not slow taper" / "taper pace may be too slow"); "no" on the other side is
+  enough to count as negated there;
 - **roles swapped** (hard, ``roles``): "A beat B" / "B beat A"; the passive is no swap;
 - **short title** (soft): below ``SHORT_TITLE_WORDS`` content words every word must be shared.
 
@@ -35,7 +37,11 @@ from alerts.dedup.lexicon import KEY, PLACE_SET, within
 from alerts.dedup.roles import swapped
 
 SHORT_TITLE_WORDS = 3  # content words; below this, every word must be shared
-SOFT = ("numbers differ", "short title")  # the refusals that the semantic stage may overrule
+SOFT = (
+    "numbers differ",
+    "negation in one title",
+    "short title",
+)  # the refusals that the semantic stage may overrule
 
 Words = tuple[str, ...]
 
@@ -103,10 +109,16 @@ def _key_words(words: list[str]) -> dict[str, dict[str, str]]:
 
 
 def _one_sided_negation(a: Words, b: Words) -> str | None:
+    """A negation in one title only: hard when the word it negates is in the other title
+    ("will not raise" / "will raise"), soft when the titles word the story apart."""
     for negated, other in ((a, b), (b, a)):
         negation = lists.NEGATIONS.intersection(negated)
         if negation and lists.NEGATIVES.isdisjoint(other):
-            return f"negation on one side only: {min(negation)}"
+            word = min(negation)
+            after = negated.index(word) + 1
+            if after < len(negated) and negated[after] in other:
+                return f"negation on one side only: {word}"
+            return f"negation in one title: {word}"
     return None
 
 

@@ -13,12 +13,16 @@ in this order:
    headline), the story's lead decides: the word in lower case there is no name, with a
    capital inside a sentence it is;
 4. failing that, the first word of a title (the headline's subject, mostly a named actor) is
-   taken for a name, and a capitalised word of a Title Case headline is not.
+   taken for a name, unless a colon follows it (a label: "Recap:", "Analysis:"), and a
+   capitalised word of a Title Case headline is not.
+
+Words after the last " - " or " | " are the publisher ("... - Reuters"), never an actor.
 
 So "Federer wins / captures 7th Wimbledon title" stays one story ("captures" is lower case),
 as does "Federer Wins / Captures 7th Wimbledon Title" (not the first word), while "Tesla /
 Toyota recalls 10,000 cars" is refused even in Title Case. An acronym of the other side's names
-("UN" / "United Nations") and a place within the other ("Damascus" / "Syria") are one actor.
+("UN" / "United Nations"), an abbreviation ("Ch." / "Chapter"), a place against a name that is
+no place, and a place within the other ("Damascus" / "Syria") are one actor.
 """
 
 from __future__ import annotations
@@ -88,7 +92,7 @@ def _one_actor(xs: list[str], ys: list[str]) -> bool:
         if len(short) == 1 and len(long) > 1 and _initials(short[0], _parts(long)):
             return True
     x, y = (sorted((xs[0], ys[0]), key=len)) if len(xs) == len(ys) == 1 else ("", "-")
-    if len(x) >= 3 and y.startswith(x):
+    if len(x) >= 2 and y.startswith(x):
         return True
     places_a, places_b = (any(w in PLACE_SET for w in ws) for ws in (xs, ys))
     if places_a != places_b:
@@ -140,13 +144,25 @@ def title_evidence(raw: str) -> dict[str, tuple[Evidence, str]]:
     capitals = not any(c.islower() for c in raw)
     title_case = not capitals and _title_case(tokens)
     out: dict[str, tuple[Evidence, str]] = {}
+    source = _source_start(tokens)
     for i, token in enumerate(tokens):
         word = token.strip(_OPENERS)
         first = i == 0 or tokens[i - 1].endswith(_STARTERS) or word != token
-        kind = _shape(word, first, capitals, title_case)
+        kind = _shape(word, first, capitals, title_case) if i < source else Evidence.UNKNOWN
+        if first and kind is Evidence.FIRST and token.endswith(":"):
+            kind = Evidence.UNKNOWN  # a label ("Recap:", "Analysis:"), not the subject
         for content in content_words(comparable_title(word)):
             out.setdefault(content, (kind, word.strip(".,;:!?\"')]}")))
     return out
+
+
+def _source_start(tokens: list[str]) -> int:
+    """Where a trailing source segment starts ("... - Reuters", "... | WXYZ News"), else the
+    length: its names are the publisher's, not the story's actors."""
+    for i in range(len(tokens) - 1, 0, -1):
+        if tokens[i] in ("-", "|", "\u2013", "\u2014"):
+            return i
+    return len(tokens)
 
 
 def _shape(word: str, first: bool, capitals: bool, title_case: bool) -> Evidence:
