@@ -22,7 +22,7 @@ def _entries(text: str) -> list[tuple[str, list[str]]]:
     return out
 
 
-def _inflections(word: str) -> set[str]:
+def inflections(word: str) -> set[str]:
     """A word with its regular -s, -es, -ed, -d and -ing forms."""
     forms = {word, word + "s", word + "es", word + "ed", word + "d", word + "ing"}
     if word.endswith("e"):
@@ -47,7 +47,7 @@ def _key_table(text: str) -> dict[str, tuple[str, str]]:
     for head, words in _entries(text):
         axis, value = head.split("=") if "=" in head else (head[:-1], head[-1])
         for word in words:
-            for form in _inflections(word) if "=" not in head else {word}:
+            for form in inflections(word) if "=" not in head else {word}:
                 table.setdefault(form, (axis, value))
     return table
 

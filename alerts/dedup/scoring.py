@@ -16,7 +16,9 @@ from functools import lru_cache
 from typing import Literal
 
 from alerts.dedup.align import align
-from alerts.dedup.guards import different_place, refusal
+from alerts.dedup.dates import Dated, clash, dated
+from alerts.dedup.guards import SOFT, different_place, hard, refusal
+from alerts.dedup.names import different_name
 from alerts.dedup.words import comparable_title, content_words
 from alerts.models import StoryKey
 
@@ -55,66 +57,110 @@ class TitleJudgement:
     recurring: bool = False
 
 
-SOFT_REFUSALS = ("numbers differ", "short title")  # the semantic stage may overrule these
+SOFT_REFUSALS = SOFT  # the semantic stage may overrule these
 
 
-def judge_titles(a: StoryKey, b: StoryKey) -> TitleJudgement:
-    """The string stage's judgement of two stories' titles (comparable, with raw titles)."""
-    reasons: list[str] = []
-    score = _judge(a.title, b.title, reasons)
-    if a.title and a.title == b.title:
+@dataclass(frozen=True, slots=True)
+class _Judged:
+    """Two comparable titles judged: the score (0 when refused), the score before any refusal,
+    the refusal, whether the titles are one recurring title, and the words only one has."""
+
+    score: float
+    unrefused: float
+    refusal: str | None = None
+    recurring: bool = False
+    only: tuple[list[str], list[str]] = ([], [])
+
+
+def judge_titles(a: StoryKey, b: StoryKey, reasons: list[str] | None = None) -> TitleJudgement:
+    """The string stage's judgement of two stories' titles (comparable, with raw titles and
+    leads for the names guard); the reasons are appended when a list is given."""
+    judged = _assess(a.title, b.title, reasons)
+    if judged.recurring:
         return TitleJudgement(100.0, recurring=True)
-    refused = reasons[0] if score == 0.0 and reasons else None
+    refused = judged.refusal
+    if refused is None or not hard(refused):
+        name = different_name(a, b, *judged.only) if judged.unrefused > 0 else None
+        if name is not None:
+            if reasons is not None:
+                reasons[:] = [name]
+            return TitleJudgement(judged.unrefused, name, hard=True)
     if refused is None:
-        return TitleJudgement(score)
-    raw = _judge_unrefused(a.title, b.title)
-    return TitleJudgement(raw, refused, hard=not refused.startswith(SOFT_REFUSALS))
-
-
-def _judge_unrefused(a: str, b: str) -> float:
-    """The score of two comparable titles as if no guard refused them."""
-    shared, only_a, only_b = align(content_words(a), content_words(b))
-    return _score(_cost(only_a, only_b), shared)
+        return TitleJudgement(judged.score)
+    return TitleJudgement(judged.unrefused, refused, hard=hard(refused))
 
 
 def similarity(a: str, b: str) -> float:
-    """Title similarity (0-100) of two comparable titles; 0 when a guard refuses."""
-    return _judge(a, b, None)
+    """Title similarity (0-100) of two comparable titles; 0 when a guard refuses (the names
+    guard aside: it needs the raw titles, ``judge_titles``)."""
+    return _assess(a, b, None).score
 
 
 def explain_similarity(a_title: str, b_title: str) -> tuple[float, list[str]]:
     """The similarity of two raw titles and the reasons for it, for people."""
     reasons: list[str] = []
-    score = _judge(comparable_title(a_title), comparable_title(b_title), reasons)
+    score = _assess(comparable_title(a_title), comparable_title(b_title), reasons).score
     return score, reasons
 
 
-def _judge(a: str, b: str, reasons: list[str] | None, floor: float = 0.0) -> float:
-    """The score of two comparable titles, with reasons appended when a list is given. Below
-    ``floor`` the guards are skipped (they can only lower the score) and the score is rough."""
+def _assess(
+    a: str, b: str, reasons: list[str] | None, floor: float = 0.0, dates: bool = True
+) -> _Judged:
+    """Two comparable titles judged, with reasons appended when a list is given. Below
+    ``floor`` the guards are skipped (they can only lower the score) and the score is rough.
+    Two dated titles are judged on what is left of them (``dates``)."""
     if not a or not b or a == b:
-        same = a == b and bool(a)
-        if reasons is not None:
-            reasons.append("same comparable title" if same else "empty title")
-        return 100.0 if same else 0.0
+        return _same_or_empty(a, b, reasons)
+    da, db = (dated(a), dated(b)) if dates else (Dated(a), Dated(b))
+    if da.marked and db.marked:
+        beside = _beside_the_date(da, db)
+        if beside is not None:
+            if reasons is not None:
+                reasons.append(beside.refusal or "same title beside the date")
+            return beside
+        a, b = da.rest, db.rest
     words_a, words_b = content_words(a), content_words(b)
     shared, only_a, only_b = align(words_a, words_b)
     cost = _cost(only_a, only_b)
     score = _score(cost, shared)
     if score < floor:
-        return score
-    refused = refusal(words_a, words_b, only_a, only_b)
-    if refused is not None or not shared:
-        if reasons is not None:
-            reasons.append(refused or "no content word shared")
-        return 0.0
+        return _Judged(score, score)
     place = different_place(words_a, words_b, only_a, only_b) if only_a and only_b else None
     if place is not None:
         cost += PLACE_EXTRA
         score = _score(cost, shared)
+    refused = refusal((a, b), words_a, words_b, only_a, only_b)
+    if refused is not None or not shared:
+        if reasons is not None:
+            reasons.append(refused or "no content word shared")
+        return _Judged(0.0, score, refused or "no content word shared", only=(only_a, only_b))
     if reasons is not None:
         reasons += _reckoning(place, shared, only_a, only_b, cost, score)
-    return score
+    return _Judged(score, score, only=(only_a, only_b))
+
+
+def _same_or_empty(a: str, b: str, reasons: list[str] | None) -> _Judged:
+    same = a == b and bool(a)
+    if reasons is not None:
+        reasons.append("same comparable title" if same else "empty title")
+    if same:
+        return _Judged(100.0, 100.0, recurring=True)
+    return _Judged(0.0, 0.0, "empty title")
+
+
+def _beside_the_date(a: Dated, b: Dated) -> _Judged | None:
+    """Two dated titles judged by their dates and what is left of them: another date or
+    edition, or nothing left in common, refuses; the same rest is one recurring title; None
+    when the rests are to be judged as titles."""
+    refused = clash(a, b)
+    if refused is None and a.rest == b.rest:
+        return _Judged(100.0, 100.0, recurring=True)
+    if refused is None and set(content_words(a.rest)).isdisjoint(content_words(b.rest)):
+        refused = f"different titles beside the date: {a.rest or '-'} / {b.rest or '-'}"
+    if refused is None:
+        return None
+    rest = _assess(a.rest, b.rest, None, dates=False) if a.rest and b.rest else None
+    return _Judged(0.0, rest.unrefused if rest else 0.0, refused)
 
 
 def _cost(only_a: list[str], only_b: list[str]) -> int:
@@ -158,12 +204,16 @@ def find_duplicate(
                 return DuplicateVerdict(i, 100.0, "same link")
     if not story.title:
         return None
-    best, best_score = _most_similar(story.title, window, threshold)
+    best, best_score = _most_similar(story, window, threshold)
     return DuplicateVerdict(best, best_score, "similar title") if best >= 0 else None
 
 
-def _most_similar(title: str, window: Sequence[StoryKey], threshold: float) -> tuple[int, float]:
-    """The index and score of the most similar title at or above ``threshold`` (-1 if none)."""
+def _most_similar(
+    story: StoryKey, window: Sequence[StoryKey], threshold: float
+) -> tuple[int, float]:
+    """The index and score of the most similar title at or above ``threshold`` (-1 if none);
+    another name (``names``) refuses a candidate when both stories have their raw titles."""
+    title = story.title
     words = content_words(title)
     in_words = frozenset(words)
     best, best_score = -1, threshold
@@ -175,8 +225,11 @@ def _most_similar(title: str, window: Sequence[StoryKey], threshold: float) -> t
             else 0.0
         )
         if bound > best_score or (bound == best_score and best < 0):
-            score = _judge(title, other.title, None, best_score)
+            judged = _assess(title, other.title, None, best_score)
+            score = judged.score
             if score >= best_score and (best < 0 or score > best_score):
+                if different_name(story, other, *judged.only) is not None:
+                    continue
                 best, best_score = i, score
                 if score >= 100.0:
                     break
@@ -195,7 +248,7 @@ def _upper_bound(
     words_b: tuple[str, ...],
     in_b: frozenset[str],
 ) -> float:
-    """A score that ``_judge`` cannot exceed for these content words, from counts alone.
+    """A score that ``_assess`` cannot exceed for these content words, from counts alone.
 
     At most as many more words can be matched as the words only in ``a`` whose first letter
     starts a word only in ``b``, and one compound match per side consumes one word more; the

@@ -132,3 +132,31 @@ month=10: october oct; month=11: november nov; month=12: december dec
 compass=n: north northern; compass=s: south southern; compass=e: east eastern
 compass=w: west western
 """
+# Relations whose two sides play different roles ("A beat B" is not "B beat A"): general
+# English transitive verbs of contests, disputes, deals, force and office. Regular -s/-ed/-ing
+# forms are added; irregular ones are listed.
+RELATIONS = """
+beat beaten defeat overcome outplay outscore outclass thrash trounce crush rout edge stun upset
+eliminate oust topple overtake overtook overtaken outsell outperform surpass lose lost
+sue accuse blame criticise criticize condemn praise thank warn threaten fine ban sanction
+punish expel deport extradite sack fire hire appoint replace succeed acquire buy bought sell
+sold invade bomb attack shoot shot kill murder stab hack spy investigate probe raid seize
+capture rescue arrest charge pay paid owe snub dump
+"""
+# Months for dates (a month counts as a date only next to a day number: "May 5", "5 March").
+MONTHS = """
+1: january jan; 2: february feb; 3: march mar; 4: april apr; 5: may; 6: june jun; 7: july jul
+8: august aug; 9: september sept sep; 10: october oct; 11: november nov; 12: december dec
+"""
+WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+# Editions of a recurring title ("Episode 12", "Part 2", "3rd round"): kind: its spellings.
+EDITIONS = """
+episode: episode ep; part: part pt; chapter: chapter chap ch; volume: volume vol; issue: issue
+edition: edition; season: season; series: series; round: round; stage: stage; game: game
+day: day; week: week; leg: leg
+"""
+# Tags around a recurring title that say how it is published, not what it is about ("[HD]",
+# "(LIVE)", "| Full episode"); dropped at the edges of a dated title.
+TAGS = frozenset(
+    "hd 4k uhd live livestream stream streaming replay video full episode watch official".split()
+)

@@ -2,10 +2,11 @@
 
 ``comparable_title`` normalises a title (``text.normalize``: case, accents, dashes; then
 possessives and punctuation removed). ``content_words`` cuts it into the words the policy
-compares: wire labels ("UPDATE 2-") and English function words dropped, initials joined ("u s"
-= "us"), numbers in digits ("six" = "6", "18,000" = "18000", "7th" = "7", "840mb" = "840 mb"),
-"-ize" spelt "-ise", and places in one form ("S. Korean" = ``south_korea``, "Syrian" =
-"syria", "British" = "uk", "Kyiv" = "kiev"); each word once, in order.
+compares: wire labels ("UPDATE 2-", "-- 4th Update") and English function words dropped,
+initials joined ("u s" = "us"), numbers in digits ("six" = "6", "18,000" = "18000", "7th" =
+"7", "840mb" = "840 mb"), "-ize" spelt "-ise", and places in one form ("S. Korean" =
+``south_korea``, "Syrian" = "syria", "British" = "uk", "Kyiv" = "kiev"); each word once, in
+order.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ _PUNCTUATION = re.compile(r"[^\w\s]")
 _POSSESSIVE = re.compile(r"(?<=\w)'s?\b")
 # Wire-service labels before a title ("UPDATE 2-", "RPT-", "EXCLUSIVE-").
 _LABELS = re.compile(r"^(?:(?:exclusive|update|rpt|refile|corrected|wrapup|breaking)(?: \d+)? )+")
+# The same label after a title ("... -- 4th Update", "... update 2").
+_TRAILING_LABEL = re.compile(r" (?:\d+(?:st|nd|rd|th)? update|update \d+)$")
 _LABEL_WORDS = ("exclusive", "update", "rpt", "refile", "corrected", "wrapup", "breaking")
 _KNOWN: dict[str, str] = {}  # word -> content word ("" for a stopword), see _content_word
 _IZE = re.compile(r"^(\w{3,})iz(e|ed|es|ing|ation|ations)$")
@@ -43,6 +46,8 @@ def comparable_title(title: str) -> str:
 def content_words(title: str) -> tuple[str, ...]:
     """The content words of a comparable title, in order, each once (see the docstring)."""
     raw = (_LABELS.sub("", title) if title.startswith(_LABEL_WORDS) else title).split()
+    if raw[-1:] == ["update"] or raw[-2:-1] == ["update"]:
+        raw = _TRAILING_LABEL.sub("", " ".join(raw)).split()
     words: list[str] = []
     i = 0
     while i < len(raw):
