@@ -137,10 +137,8 @@ def test_a_hard_refusal_of_the_titles_binds_the_whole_path(monkeypatch: pytest.M
 
 RUNDOWNS = ("Unang Balita sa Unang Hirit: September 20, 2021 [HD]",
             "Balitanghali Express: September 20, 2021 [HD]")  # fmt: skip
-GUARDED = judge_titles(key(RUNDOWNS[0]), key(RUNDOWNS[1])).hard
 
 
-@pytest.mark.skipif(not GUARDED, reason="the dated-titles guard is not merged yet (guards)")
 def test_two_dated_rundowns_of_different_shows_are_two_stories() -> None:
     window = window_with(key(RUNDOWNS[0], "Headlines of the morning.", 1))
     for embedder in (bundled(), None):

@@ -21,7 +21,7 @@ The best verdict is the title's (by score, the content's counting as one), then 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from alerts.dedup.embed_memo import Meaning
@@ -72,7 +72,7 @@ def best_duplicate(
 ) -> Duplicate | None:
     """The candidate ``query`` retells, or None (``meaning`` None: string-only)."""
     keys = [e.key for e in entries]
-    quick = find_duplicate(StoryKey(query.title, ""), keys, threshold)  # titles only
+    quick = find_duplicate(replace(query, link=""), keys, threshold)  # no identity: done
     if quick is not None:
         title = judge_titles(query, keys[quick.index])
         if not title.recurring and title.refusal is None and title.score >= threshold:
