@@ -26,7 +26,6 @@ absent.
 
 from __future__ import annotations
 
-import csv
 import random
 import statistics
 import sys
@@ -34,30 +33,43 @@ import time
 from collections.abc import Callable, Sequence
 from itertools import combinations
 from pathlib import Path
+from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from quality_pairs import (
+    DATA,
+    GOAL_PRECISION,
+    GOAL_RECALL,
+    ROOT,
+    Pair,
+    at,
+    best_threshold,
+    curve,
+    line,
+    load,
+    meets_goal,
+    rows,
+)
 from rapidfuzz import fuzz, utils
 
 from alerts.dedup.embed import Counting, load_embedder
 from alerts.dedup.keys import story_key
-from alerts.dedup.scoring import DEFAULT_THRESHOLD, TitleJudgement, judge_titles, similarity
+from alerts.dedup.scoring import TitleJudgement, judge_titles, similarity
 from alerts.dedup.vectors import Vector, cosines
 from alerts.dedup.verdict import SemanticPolicy, judge, needs_cosine
 from alerts.dedup.words import comparable_title
 from alerts.errors import EmbedderError
-from alerts.models import StoryKey
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT.parent / "shared" / "data" / "dedup" / "stsb-headlines-train.tsv"
 STREAM = ROOT.parent / "shared" / "data" / "streams" / "uci-news-aggregator-2014-03-slice.tsv"
-GOAL_PRECISION, GOAL_RECALL = 0.98, 0.80
 CURVE = range(70, 101, 2)
 COSINES = [0.90, 0.92, 0.93, 0.94, 0.95, 0.96, 0.97, 0.98]
 HOURS, POOL, UCI_PAIRS, SEED = 6, 1000, 1500, 20260314  # UCI: pool of titles, pairs per side
 BATCH = 64
 
-Pair = tuple[str, str, bool]
+A = TypeVar("A")
+B = TypeVar("B")
 
 
 def plain_similarities(a_title: str, b_title: str) -> dict[str, float]:
@@ -70,27 +82,14 @@ def plain_similarities(a_title: str, b_title: str) -> dict[str, float]:
     }
 
 
-def load(path: Path) -> list[Pair]:
-    """The unambiguous STS pairs: (title, title, same story)."""
-    pairs = []
-    for row in _rows(path):
-        score = float(row["score"])
-        if score >= 4 or score <= 2:
-            pairs.append((row["text_a"], row["text_b"], score >= 4))
-    return pairs
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
-
-
 def load_stream(path: Path) -> list[Pair]:
     """Balanced UCI pairs from a seeded pool of distinct headlines: one cluster against two
     clusters of one category, within ``HOURS``; pairs of one comparable title are left out."""
     rng = random.Random(SEED)
-    rows = list({r["title"]: r for r in _rows(path)}.values())
-    pool = sorted(rng.sample(rows, min(POOL, len(rows))), key=lambda r: int(r["timestamp_ms"]))
+    distinct = list({r["title"]: r for r in rows(path)}.values())
+    pool = sorted(
+        rng.sample(distinct, min(POOL, len(distinct))), key=lambda r: int(r["timestamp_ms"])
+    )
     same: list[Pair] = []
     other: list[Pair] = []
     for a, b in combinations(pool, 2):
@@ -105,51 +104,7 @@ def load_stream(path: Path) -> list[Pair]:
     return rng.sample(same, n) + rng.sample(other, n)
 
 
-def counts(predicted: Sequence[bool], truths: Sequence[bool]) -> list[int]:
-    """[true positives, false positives, false negatives]."""
-    tp = sum(1 for p, t in zip(predicted, truths, strict=True) if p and t)
-    fp = sum(1 for p, t in zip(predicted, truths, strict=True) if p and not t)
-    return [tp, fp, sum(truths) - tp]
-
-
-def at(scores: Sequence[float], threshold: float) -> list[bool]:
-    return [s >= threshold for s in scores]
-
-
-def rates(tp: int, fp: int, fn: int) -> tuple[float, float]:
-    """Precision (1.0 when nothing is predicted) and recall."""
-    return (tp / (tp + fp) if tp + fp else 1.0), tp / (tp + fn)
-
-
-def line(label: str, predicted: Sequence[bool], truths: Sequence[bool], setting: str) -> str:
-    tp, fp, fn = counts(predicted, truths)
-    precision, recall = rates(tp, fp, fn)
-    return (
-        f"{label:<22} {setting:<14} precision {precision:.3f}  recall {recall:.3f}"
-        f"  (tp {tp}, fp {fp}, fn {fn})"
-    )
-
-
-def curve(title: str, column: str, steps: Sequence[float], predict: Callable[[float], list[bool]],
-          truths: Sequence[bool]) -> None:  # fmt: skip
-    print(f"\n{title}\n{column:>9}  precision  recall    tp    fp    fn")
-    for step in steps:
-        tp, fp, fn = counts(predict(step), truths)
-        precision, recall = rates(tp, fp, fn)
-        print(f"{step:9g}  {precision:9.3f}  {recall:6.3f}  {tp:4}  {fp:4}  {fn:4}")
-
-
-def best_threshold(scores: Sequence[float], truths: Sequence[bool]) -> float | None:
-    """The threshold with the best recall at precision >= the goal (the highest on ties)."""
-    best: tuple[float, float] | None = None
-    for threshold in sorted(set(scores), reverse=True):
-        precision, recall = rates(*counts(at(scores, threshold), truths))
-        if precision >= GOAL_PRECISION and (best is None or recall > best[1]):
-            best = (threshold, recall)
-    return None if best is None else best[0]
-
-
-def cost_us(scorer: Callable[[str, str], object], pairs: Sequence[tuple[str, str]]) -> float:
+def cost_us(scorer: Callable[[A, B], object], pairs: Sequence[tuple[A, B]]) -> float:
     """Microseconds per call, best of three runs."""
     runs = []
     for _ in range(3):
@@ -185,8 +140,8 @@ def report(name: str, judged: Judged, baselines: list[dict[str, float]] | None) 
           lambda s: at(judged.strings, s), truths)  # fmt: skip
     curve("semantic stage alone (title cosine)", "cosine", COSINES,
           lambda c: at(judged.cosines, c), truths)  # fmt: skip
-    curve(f"combined (verdict.judge, threshold {default.threshold:g}, floor {default.floor:g})",
-          "cosine", COSINES, lambda c: judged.verdicts(SemanticPolicy(cosine=c)), truths)  # fmt: skip
+    title = f"combined (verdict.judge, threshold {default.threshold:g}, floor {default.floor:g})"
+    curve(title, "cosine", COSINES, lambda c: judged.verdicts(SemanticPolicy(cosine=c)), truths)
     if baselines is not None:
         print_baselines(judged, baselines)
     print(f"\n{name} at the defaults")
@@ -194,17 +149,19 @@ def report(name: str, judged: Judged, baselines: list[dict[str, float]] | None) 
     print(line("semantic alone", at(judged.cosines, default.cosine), truths, ">= 0.95"))
     combined = judged.verdicts(default)
     print(line("combined verdict", combined, truths, "defaults"))
-    precision, recall = rates(*counts(combined, truths))
-    return precision >= GOAL_PRECISION and recall >= GOAL_RECALL
+    return meets_goal(combined, truths)
 
 
 def print_baselines(judged: Judged, baselines: list[dict[str, float]]) -> None:
     print(f"\nbest recall with precision >= {GOAL_PRECISION} (plain: rapidfuzz, default_process)")
-    named = [(n, [b[n] for b in baselines]) for n in ("token_set_ratio", "token_sort_ratio", "ratio")]
+    names = ("token_set_ratio", "token_sort_ratio", "ratio")
+    named = [(n, [b[n] for b in baselines]) for n in names]
     for name, scores in [*named, ("alerts.dedup.scoring", judged.strings)]:
         threshold = best_threshold(scores, judged.truths)
-        text = f">= {threshold:.2f}" if threshold is not None else ""
-        print(line(name, at(scores, threshold), judged.truths, text) if text else f"{name}: none")
+        if threshold is None:
+            print(f"{name}: none")
+        else:
+            print(line(name, at(scores, threshold), judged.truths, f">= {threshold:.2f}"))
 
 
 def embed_all(embedder: Counting, texts: Sequence[str]) -> tuple[dict[str, Vector], float]:
@@ -258,7 +215,7 @@ def timings(embedder: Counting, pairs: Sequence[Pair], judged: Judged, vectors: 
                        [(a, b) for a, b, _ in pairs])  # fmt: skip
     title_us = cost_us(judge_titles, keys)
     window = [vectors[a] for a, _, _ in pairs[:21]]
-    cosine_us = cost_us(lambda q, _: cosines(q, window[1:]), [(window[0], "")] * 200) / 20
+    cosine_us = cost_us(lambda q, rest: cosines(q, rest), [(window[0], window[1:])] * 200) / 20
     verdict_us = cost_us(_judge_one, list(zip(judged.titles, judged.cosines, strict=True)))
     print(f"  per pair: similarity {string_us:.1f} us (plain token_set_ratio {plain_us:.1f} us,"
           f" x{string_us / plain_us:.1f}), judge_titles {title_us:.1f} us,"
@@ -290,7 +247,7 @@ def main() -> int:
           f" {'met' if met else 'MISSED'}")  # fmt: skip
     if stream:
         print(f"\nUCI stream: {len(stream)} pairs, half one cluster, half two clusters of one"
-              f" category within {HOURS} h (aggregator clusters, not people's: rough figures)")  # fmt: skip
+              f" category within {HOURS} h (an aggregator's clusters: rough)")  # fmt: skip
         report("UCI stream", Judged(stream, vectors), None)
     print(f"\n{embedder.texts} distinct texts embedded for the curves")
     timings(embedder, pairs, sts, vectors, batched)
