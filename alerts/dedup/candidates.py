@@ -74,7 +74,10 @@ def best_duplicate(
     keys = [e.key for e in entries]
     quick = find_duplicate(replace(query, link=""), keys, threshold)  # no identity: done
     if quick is not None:
-        title = judge_titles(query, keys[quick.index])
+        # find_duplicate applied every guard; only a score of 100 may be a recurring title
+        # (the same title, or a show and the same date), which its content decides.
+        title = (judge_titles(query, keys[quick.index]) if quick.score >= 100.0
+                 else TitleJudgement(quick.score))  # fmt: skip
         if not title.recurring and title.refusal is None and title.score >= threshold:
             return Duplicate(quick.index, title.score, "similar title", why=_why_title(title))
     if quick is None and (meaning is None or not meaning.usable):

@@ -63,6 +63,9 @@ MONTHS = {w: int(m) for w, m in _table(lists.MONTHS).items()}
 EDITIONS = _table(lists.EDITIONS)
 WEEKDAYS = frozenset(lists.WEEKDAYS)
 _ORDINAL = ("st", "nd", "rd", "th")
+# A date needs a month or a weekday, an edition its kind, unless it is numeric (three numbers):
+# a title without any of these words is undated, found without the scan (most titles are).
+_MARKERS = frozenset(MONTHS) | WEEKDAYS | frozenset(EDITIONS)
 
 
 def _number(word: str) -> int | None:
@@ -140,6 +143,8 @@ def _date_at(w: list[str], i: int) -> bool:
 def dated(title: str) -> Dated:
     """The dates and editions of a comparable title, and the rest of it (see the docstring)."""
     words, kept = title.split(), []
+    if _MARKERS.isdisjoint(words) and sum(w.isdigit() for w in words) < 3:
+        return Dated(title)
     dates: list[Date] = []
     editions: list[tuple[str, int, str]] = []
     i = 0

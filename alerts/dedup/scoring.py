@@ -111,7 +111,8 @@ def _assess(
     Two dated titles are judged on what is left of them (``dates``)."""
     if not a or not b or a == b:
         return _same_or_empty(a, b, reasons)
-    da, db = (dated(a), dated(b)) if dates else (Dated(a), Dated(b))
+    da = dated(a) if dates else Dated(a)
+    db = dated(b) if da.marked else da  # most titles are undated: the other is not scanned
     if da.marked and db.marked:
         beside = _beside_the_date(da, db)
         if beside is not None:
