@@ -40,11 +40,11 @@ POLICY = SemanticPolicy(88.0, True, 0.95)
 CHAT = "@alerts"
 
 
-def bot_config(tmp: Path, feeds: FeedServer) -> Config:
+def bot_config(tmp: Path, feeds: FeedServer, dedup: str = "{}") -> Config:
     lines = "".join(f'  - {{url: "{feeds.url(f"/{n}.xml")}", name: {n.title()}, backfill: 5}}\n'
                     for n in ("alpha", "beta"))  # fmt: skip
     return config_mod.loads(
-        f'telegram: {{chat: "{CHAT}"}}\nfeeds:\n{lines}'
+        f'telegram: {{chat: "{CHAT}"}}\ndedup: {dedup}\nfeeds:\n{lines}'
         "rules:\n  - {name: News, any: [Turkey, Iceland]}\n",
         base_dir=tmp,
     )
@@ -257,3 +257,23 @@ def test_a_model_failing_in_the_worker_is_said_once_and_dedup_goes_on_by_strings
     window = StoryWindow(88)
     window.add(CHAT, entries([VOLCANO])[0])
     assert window.find(CHAT, key(VOLCANO_RETOLD, 9), Meaning(memo, POLICY)) is None
+
+
+def test_a_story_stored_without_a_vector_gets_it_from_the_trip_that_compares_it(
+    tmp_path: Path, feeds: FeedServer
+) -> None:
+    """A story stored before its vector (string-only then, or an older version) is embedded
+    lazily by the first trip that compares it, and the vector written with that trip."""
+    config = bot_config(tmp_path, feeds)
+    off = bot_config(tmp_path, feeds, "{semantic: false}")
+    feeds.set("/alpha.xml", rss([item(1, QUAKE, "alpha")]))
+    feeds.set("/beta.xml", rss([item(3, HUGE, "beta")]))
+
+    async def run(config: Config, feed: int) -> int:
+        async with open_bot(config, parser=parse_pool()) as ctx:
+            await poll_feed(ctx, config.feeds[feed])
+            return texts_of(ctx) if ctx.memo is not None else 0
+
+    assert asyncio.run(run(off, 0)) == 0 and stored_vectors(config.state) == {QUAKE: None}
+    assert asyncio.run(run(config, 1)) == 2  # the new story and the stored one, lazily
+    assert vectored(config.state) == 1  # written with the trip: QUAKE's
