@@ -3,7 +3,9 @@
 ``run``, ``run --once``, ``run --dry-run``, ``demo`` and the tests all assemble the bot here:
 the store (locked against a second bot on the same state where asked), the parse processes
 (booted at once, so their imports overlap the first fetches), the HTTP client with the
-``polling.*`` limits, then the trip Context (rules compiled, the story window loaded).
+``polling.*`` limits, the worker that embeds new stories' titles after their commit
+(``alerts.backfill``; closed first, so its last batches are written before the store closes),
+then the trip Context (rules compiled, the story window loaded).
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
+from alerts.backfill import Backfill
 from alerts.config import Config
 from alerts.feeds.fetch import Fetcher, FetchLimits
 from alerts.feeds.parse_pool import ParsePool
-from alerts.pipeline import Context
+from alerts.pipeline import Context, semantic_off
 from alerts.store import Store
 
 
@@ -51,4 +54,6 @@ async def open_bot(
             stack.callback(parser.close)
             parser.start()
         fetcher = await stack.enter_async_context(Fetcher(fetch_limits(config)))
-        yield Context.open(config, store, fetcher, parser)
+        backfill = Backfill(store.save_vectors, semantic_off)
+        stack.push_async_callback(backfill.close)
+        yield Context.open(config, store, fetcher, parser, backfill)

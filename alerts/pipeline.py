@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+from alerts.backfill import Backfill
 from alerts.config import Config, FeedConfig, rule_specs
 from alerts.decide import Decision, Policy, Trip, decide, waiting
 from alerts.dedup.embed import load_embedder
@@ -53,8 +54,9 @@ def compile_rules(config: Config) -> RuleSet:
 @dataclass(frozen=True, slots=True)
 class Context:
     """What every trip needs: the config, compiled rules, the store, the HTTP client, the
-    parser processes, the window of recent stories (shared by all trips of the process), and
-    the semantic stage's embedder, memoised (None: string-only)."""
+    parser processes, the window of recent stories (shared by all trips of the process), the
+    semantic stage's embedder, memoised (None: string-only), and the worker that embeds new
+    stories' titles after their commit (opened and closed by ``alerts.app``; None: none)."""
 
     config: Config
     rules: RuleSet
@@ -63,25 +65,28 @@ class Context:
     window: StoryWindow
     parser: ParsePool
     memo: Memo | None = None
+    backfill: Backfill | None = None
 
     @classmethod
-    def open(cls, config: Config, store: Store, fetcher: Fetcher, parser: ParsePool) -> Context:
+    def open(cls, config: Config, store: Store, fetcher: Fetcher, parser: ParsePool,
+             backfill: Backfill | None = None) -> Context:  # fmt: skip
         """Compile the rules, find the embedder and load the story window from the store."""
         window = StoryWindow(config.dedup.threshold)
         since = datetime.now(UTC) - config.dedup.window
         for chat, key, alert_key, at, source, title_vec, lead_vec in store.recent_stories(since):
             window.add(chat, Entry(key, alert_key, at, source, title_vec, lead_vec))
         return cls(config, compile_rules(config), store, fetcher, window, parser,
-                   open_memo(config))  # fmt: skip
+                   open_memo(config), backfill)  # fmt: skip
 
     def reconfigured(self, config: Config) -> Context:
-        """The same store, client, parsers and window under a new config (the same embedder
-        unless ``dedup.semantic`` or ``dedup.semantic_model`` changed)."""
+        """The same store, client, parsers, window and worker under a new config (the same
+        embedder unless ``dedup.semantic`` or ``dedup.semantic_model`` changed)."""
         self.window.threshold = config.dedup.threshold
         old, new = self.config.dedup, config.dedup
         same = (old.semantic, old.semantic_model) == (new.semantic, new.semantic_model)
         return Context(config, compile_rules(config), self.store, self.fetcher, self.window,
-                       self.parser, self.memo if same else open_memo(config))  # fmt: skip
+                       self.parser, self.memo if same else open_memo(config),
+                       self.backfill)  # fmt: skip
 
     @property
     def policy(self) -> Policy:
@@ -180,17 +185,17 @@ def open_memo(config: Config) -> Memo | None:
     try:
         return Memo(load_embedder(config.dedup.semantic_model))
     except EmbedderError as e:
-        _semantic_off(e)
+        semantic_off(e)
         return None
 
 
-def _semantic_off(error: EmbedderError) -> None:
+def semantic_off(error: EmbedderError) -> None:
+    """Say that the semantic stage is off, and why (once per cause: ``Memo.unsaid_failure``)."""
     event(log, logging.WARNING, "semantic_dedup_off", error=error.reason, dedup="titles only")
 
 
 def _record(ctx: Context, trip: Trip) -> PollResult:
     """Decide, write and remember; no await here, so concurrent trips cannot interleave."""
-    failed_before = ctx.memo is not None and ctx.memo.failure is not None
     try:
         decision = decide(ctx.policy, trip)
     except Exception as e:  # a bug deciding this feed: its failure, written and backed off
@@ -199,8 +204,9 @@ def _record(ctx: Context, trip: Trip) -> PollResult:
     intent = decision.intent
     queued = ctx.store.update_feed(intent, trip.now)
     _remember(ctx, decision, queued)
-    if ctx.memo is not None and ctx.memo.failure is not None and not failed_before:
-        _semantic_off(ctx.memo.failure)  # the model failed on first use: said once
+    unsaid = ctx.memo.unsaid_failure() if ctx.memo is not None else None
+    if unsaid is not None:
+        semantic_off(unsaid)  # the model failed on first use: said once
     _log(trip, decision, len(queued))
     error = intent.error if intent.status in ("failed", "gone") else None  # not a note
     return PollResult(trip.feed.url, intent.status, items=decision.items,
@@ -210,11 +216,13 @@ def _record(ctx: Context, trip: Trip) -> PollResult:
 
 def _remember(ctx: Context, decision: Decision, queued: frozenset[str]) -> None:
     """After the commit: the window takes the new stories, and the vectors computed for its
-    stories that had none."""
-    for e in decision.intent.window:
-        if e.alert_key in queued:
-            ctx.window.add(e.chat, Entry(e.key, e.alert_key, e.at, e.source, e.title_vec,
-                                         e.lead_vec))  # fmt: skip
+    stories that had none; the new stories without a title vector go to the worker."""
+    added = [(e.chat, Entry(e.key, e.alert_key, e.at, e.source, e.title_vec, e.lead_vec))
+             for e in decision.intent.window if e.alert_key in queued]  # fmt: skip
+    for chat, entry in added:
+        ctx.window.add(chat, entry)
+    if ctx.backfill is not None and ctx.memo is not None and added:
+        ctx.backfill.submit(ctx.memo, (entry for _, entry in added))
     for entry, vectors in decision.vectored:
         entry.title_vec = entry.title_vec or vectors.title_vec
         entry.lead_vec = entry.lead_vec or vectors.lead_vec

@@ -135,6 +135,7 @@ CALLS: dict[str, Callable[[StoreType, Filled], object]] = {
     ),
     "queue_notice": lambda s, f: s.queue_notice(notice("n1"), NOW),
     "recent_stories": lambda s, f: list(s.recent_stories(NOW - timedelta(days=1))),
+    "save_vectors": lambda s, f: s.save_vectors([StoryVectors("k2", b"\x02")]),
     "pending_chats": lambda s, f: s.pending_chats(),
     "pending": lambda s, f: s.pending(),
     "in_doubt": lambda s, f: s.in_doubt(),
@@ -160,7 +161,7 @@ CALLS: dict[str, Callable[[StoreType, Filled], object]] = {
     "prune": lambda s, f: s.prune(NOW, timedelta(days=30), timedelta(hours=48)),
 }
 WRITES = {
-    "update_feed", "queue_notice",
+    "update_feed", "queue_notice", "save_vectors",
     "mark_sending", "mark_sent", "mark_attempt", "mark_doubt", "mark_failed", "mark_edited",
     "log_unanswered", "pull_back_sends", "move_chat",
     "redrive", "set_meta", "prune",

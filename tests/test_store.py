@@ -181,6 +181,14 @@ def test_a_trip_adds_the_vectors_it_computed_for_window_stories(store: StoreType
     assert stored == {"k1": (b"\x05", b"\x06"), "k2": (None, b"\x07")}
 
 
+def test_vectors_saved_after_their_trip_are_kept_and_loaded(store: StoreType) -> None:
+    store.update_feed(poll("u", [], [alert(1), alert(2)]), NOW - MINUTE)
+    store.save_vectors([StoryVectors("k1", b"\x05"), StoryVectors("gone", b"\x08")])
+    store.save_vectors([StoryVectors("k1", b"\x09", b"\x09"), StoryVectors("k2", b"\x07")])
+    stored = {k: (tv, lv) for _, _, k, _, _, tv, lv in store.recent_stories(NOW - HOUR)}
+    assert stored == {"k1": (b"\x05", b"\x09"), "k2": (b"\x07", None)}  # none overwritten
+
+
 # ------------------------------------------------------------ operators
 
 

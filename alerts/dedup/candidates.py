@@ -14,6 +14,14 @@ meaning:
   compared by meaning: the query's title vector against theirs, in one ``vectors.cosines``
   call, and the highest cosine at the threshold wins.
 
+A comparison computes at most ``embed_memo.LAZY_CANDIDATES`` (4) candidate vectors that are
+neither stored nor memoised, for the candidates with the highest string score; the others
+without a vector are judged on their strings alone for this query (titles: no cosine; leads: by
+their words). A model call costs some 15 ms a title on this machine, so 20 candidates without
+vectors would stall the event loop some 350 ms; every alerted story gets its title vector soon
+after its alert (``alerts.backfill``), so the cap binds only on stories stored before that
+vector arrived.
+
 The best verdict is the title's (by score, the content's counting as one), then the meaning's
 (by cosine).
 """
@@ -129,6 +137,8 @@ def _title_cosines(
     wanted = [i for i, t in enumerate(titles) if needs_cosine(t, policy)]
     if not wanted or meaning is None or not meaning.usable:
         return {}
+    chosen = meaning.affordable([entries[i] for i in wanted], [titles[i].score for i in wanted])
+    wanted = [wanted[j] for j in chosen]
     query_vec, vecs = meaning.titles(query, [entries[i] for i in wanted])
     if not vecs:
         return {}
@@ -149,14 +159,31 @@ def _lead_checks(
     wanted = [i for i, t in enumerate(titles) if t.recurring and query.lead and entries[i].key.lead]
     if not wanted:
         return {}
-    if meaning is not None and meaning.usable:
-        query_vec, vecs = meaning.leads(query, [entries[i] for i in wanted])
-        if vecs:
-            from alerts.dedup.vectors import cosines
+    checks = _leads_by_meaning(query, entries, titles, wanted, meaning)
+    return {i: checks.get(i) or lead_by_words(query.lead, entries[i].key.lead, policy)
+            for i in wanted}  # fmt: skip
 
-            return {i: _by_meaning(c, policy) for i, c in
-                    zip(wanted, cosines(query_vec, vecs), strict=True)}  # fmt: skip
-    return {i: lead_by_words(query.lead, entries[i].key.lead, policy) for i in wanted}
+
+def _leads_by_meaning(
+    query: StoryKey,
+    entries: Sequence[Entry],
+    titles: list[TitleJudgement],
+    wanted: list[int],
+    meaning: Meaning | None,
+) -> dict[int, LeadCheck]:
+    """The lead checks by cosine, for the candidates whose lead vector this query can have."""
+    if meaning is None or not meaning.usable:
+        return {}
+    scores = [titles[i].score for i in wanted]
+    chosen = [wanted[j] for j in meaning.affordable([entries[i] for i in wanted], scores,
+                                                    lead=True)]  # fmt: skip
+    query_vec, vecs = meaning.leads(query, [entries[i] for i in chosen])
+    if not vecs:
+        return {}
+    from alerts.dedup.vectors import cosines
+
+    return {i: _by_meaning(c, meaning.policy) for i, c in
+            zip(chosen, cosines(query_vec, vecs), strict=True)}  # fmt: skip
 
 
 def _by_meaning(cosine: float, policy: SemanticPolicy) -> LeadCheck:

@@ -1,5 +1,6 @@
 """The poll side of the SQLite store: one read and one write per trip, the feed states that
-operators see, and the recent stories the dedup window is loaded from.
+operators see, the recent stories the dedup window is loaded from, and their vectors computed
+after their trip (``save_vectors``).
 
 A trip reads its feed's state and seen ids in one read transaction (``feed_for_update``) and
 writes everything it decided in one write transaction (``update_feed``): validators, seen
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -95,6 +96,12 @@ class FeedsMixin(Connection):
                        _blob(tv), _blob(lv))  # fmt: skip
         except sqlite3.Error as e:
             raise StoreError(self.path, str(e)) from e
+
+    def save_vectors(self, vectors: Sequence[StoryVectors]) -> None:
+        """Vectors computed after their stories' trip (the background embedder), in one small
+        transaction; a vector already stored is kept."""
+        with self._tx() as db:
+            _record_vectors(db, vectors)
 
 
 def _blob(value: object) -> Vector | None:
@@ -188,7 +195,7 @@ def _queue_alert(
     return True
 
 
-def _record_vectors(db: sqlite3.Connection, vectors: tuple[StoryVectors, ...]) -> None:
+def _record_vectors(db: sqlite3.Connection, vectors: Sequence[StoryVectors]) -> None:
     """Vectors computed for stories already in the window; one already stored is kept."""
     db.executemany(
         "UPDATE stories SET title_vec = COALESCE(title_vec, ?), lead_vec = COALESCE(lead_vec, ?)"

@@ -13,7 +13,7 @@ Not in the Protocol, because they are about the SQLite file, not a store: ``Stor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -25,6 +25,7 @@ from alerts.models import (
     Notice,
     OutboxEntry,
     StoryKey,
+    StoryVectors,
     Vector,
 )
 
@@ -41,7 +42,7 @@ class FeedStore(Protocol):
 
     a trip: feed_for_update (its one read), update_feed (its one write)
     feed state: feed_state, feed_states
-    the window: recent_stories
+    the window: recent_stories, save_vectors
     """
 
     def feed_for_update(self, url: str) -> FeedForUpdate:
@@ -59,7 +60,11 @@ class FeedStore(Protocol):
     def recent_stories(self, since: datetime) -> Iterator[RecentStory]:
         """(chat, key, alert key, time, source, title vector, lead vector) of every story
         alerted since, streamed; a trip's ``update_feed`` writes a story's vectors with it
-        (``FeedUpdateIntent.window``) or later (``FeedUpdateIntent.vectors``)."""
+        (``FeedUpdateIntent.window``) or later (``FeedUpdateIntent.vectors``, ``save_vectors``)."""
+
+    def save_vectors(self, vectors: Sequence[StoryVectors]) -> None:
+        """Vectors computed after their stories' trip, in one transaction; a vector already
+        stored is kept, and a story no longer stored is skipped."""
 
 
 class OutboxStore(Protocol):
