@@ -15,6 +15,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 from alerts.store import StoreType
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.feeds import FeedServer
+from tests.imports import HOOK
 from tests.stores import BACKENDS, Backend
 
 
@@ -47,3 +48,16 @@ def store(backend: Backend) -> Iterator[StoreType]:
     opened = backend.open()
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The directory where every process the test starts writes its modules at exit."""
+    hook, out = tmp_path / "hook", tmp_path / "modules"
+    hook.mkdir()
+    out.mkdir()
+    (hook / "sitecustomize.py").write_text(HOOK)
+    paths = [str(hook), *filter(None, [os.environ.get("PYTHONPATH")])]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
+    monkeypatch.setenv("ALERTS_IMPORTS_DIR", str(out))
+    return out

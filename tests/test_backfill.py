@@ -29,8 +29,8 @@ from alerts.models import StoryKey, Vector
 from alerts.pipeline import Context, poll_feed
 from tests.fakes import WAIT_SCALE
 from tests.fakes.feeds import FeedServer, rss
+from tests.harness import item
 from tests.helpers import parse_pool, wait_until
-from tests.test_clusters import item
 
 QUAKE = "Powerful earthquake hits Turkey and Syria"
 HUGE = "Huge quake strikes Turkey and Syria"  # cosine 0.977, title score 40 against QUAKE

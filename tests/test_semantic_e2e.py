@@ -4,85 +4,29 @@ nothing needs it; a model that cannot be used is said once and the bot runs on t
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
-import time
 from pathlib import Path
 
-from alerts import config as config_mod
-from alerts.app import open_bot
-from alerts.decide import Trip
-from alerts.dedup.embed import Counting
-from alerts.delivery.courier import Courier
-from alerts.delivery.telegram import TelegramDestination
-from alerts.pipeline import fetch_and_parse, record
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.feeds import FeedServer, rss
-from tests.helpers import bot, parse_pool
-from tests.test_clusters import item
-from tests.test_startup_imports import imports_of, recorded
-
-__all__ = ["recorded"]  # the fixture, used here as in test_startup_imports
+from tests.harness import NAMES, ThreeFeeds, item
+from tests.helpers import bot
+from tests.imports import imports_of
 
 QUAKE = "Powerful earthquake hits Turkey and Syria"
 HUGE = "Huge quake strikes Turkey and Syria"  # cosine 0.977, title score 40 against QUAKE
 STRONG = "Strong quake shakes Turkey and Syria"  # cosine 0.975, title score 40
 STORM = "Powerful storm hits Turkey coast"  # cosine 0.902, title score 73: another story
-NAMES = ("alpha", "beta", "gamma")
 
 
-class Bot:
-    """Three feeds (Alpha, Beta, Gamma), a rule on Turkey, Telegram faked; each cycle opens the
-    bot afresh (a restart), polls every feed once and delivers."""
-
-    def __init__(self, tmp: Path, feeds: FeedServer, api: FakeBotAPI, dedup: str = "{}") -> None:
-        lines = "".join(f'  - {{url: "{feeds.url(f"/{n}.xml")}", name: {n.title()}}}\n'
-                        for n in NAMES)  # fmt: skip
-        self.config = config_mod.loads(
-            f'telegram: {{chat: "@alerts", api_url: "{api.base_url}"}}\ndedup: {dedup}\n'
-            f"feeds:\n{lines}rules:\n  - {{name: Turkey, any: [Turkey]}}\n",
-            base_dir=tmp,
-        )
-        self.feeds, self.api = feeds, api
-        for name in NAMES:
-            feeds.set(f"/{name}.xml", rss([]))
-        self.cycle()  # first sight of every feed
-
-    def cycle(self) -> int:
-        """One restart and one poll of every feed; the texts the model embedded, counted once
-        the bot stopped (its background embedder has then written its queue)."""
-
-        async def go() -> int:
-            destination = TelegramDestination("123:ABC", self.api.base_url)
-            try:
-                async with open_bot(self.config, parser=parse_pool()) as ctx:
-                    for feed in self.config.feeds:
-                        step = await fetch_and_parse(ctx, feed)
-                        if isinstance(step, Trip):
-                            record(ctx, step)
-                    assert await Courier(ctx.store, destination).drain(time.monotonic() + 30)
-                    embedder = ctx.memo.embedder if ctx.memo is not None else None
-                return embedder.texts if isinstance(embedder, Counting) else 0
-            finally:
-                await destination.close()
-
-        return asyncio.run(go())
-
-    def publish(self, feed: str, *titles: str, first: int = 0) -> None:
-        stories = [item(first + n, t, feed) for n, t in enumerate(titles)]
-        self.feeds.set(f"/{feed}.xml", rss(stories))
-
-    def vectors(self) -> dict[str, bool]:
-        """Each stored story's raw title, and whether its title vector is stored."""
-        with sqlite3.connect(self.config.state) as db:
-            rows = db.execute("SELECT raw_title, title_vec IS NOT NULL FROM stories").fetchall()
-        return {str(t): bool(v) for t, v in rows}
+def bot3(tmp: Path, feeds: FeedServer, api: FakeBotAPI, dedup: str = "{}") -> ThreeFeeds:
+    """The three feeds under a rule on Turkey."""
+    return ThreeFeeds(tmp, feeds, api, rule="{name: Turkey, any: [Turkey]}", dedup=dedup)
 
 
 def test_three_feeds_telling_one_story_in_other_words_give_one_alert_edited(
     tmp_path: Path, feeds: FeedServer, telegram: FakeBotAPI
 ) -> None:
-    bot_ = Bot(tmp_path, feeds, telegram)
+    bot_ = bot3(tmp_path, feeds, telegram)
     bot_.publish("alpha", QUAKE)
     bot_.cycle()
     (message,) = telegram.messages
@@ -101,7 +45,7 @@ def test_three_feeds_telling_one_story_in_other_words_give_one_alert_edited(
 def test_a_restart_reuses_the_stored_vectors(
     tmp_path: Path, feeds: FeedServer, telegram: FakeBotAPI
 ) -> None:
-    bot_ = Bot(tmp_path, feeds, telegram)
+    bot_ = bot3(tmp_path, feeds, telegram)
     bot_.publish("alpha", QUAKE)
     assert bot_.cycle() == 1  # nothing to compare with: embedded in the background, once
     assert bot_.vectors() == {QUAKE: True}  # written after the trip
@@ -118,7 +62,7 @@ def test_a_restart_reuses_the_stored_vectors(
 def test_without_semantic_dedup_other_words_are_other_stories(
     tmp_path: Path, feeds: FeedServer, telegram: FakeBotAPI
 ) -> None:
-    bot_ = Bot(tmp_path, feeds, telegram, dedup="{semantic: false}")
+    bot_ = bot3(tmp_path, feeds, telegram, dedup="{semantic: false}")
     bot_.publish("alpha", QUAKE)
     bot_.publish("beta", HUGE)
     bot_.cycle()

@@ -12,8 +12,6 @@ importtime`` cannot tell them apart: the spawned children inherit the flag and t
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -22,61 +20,9 @@ from alerts.store import Store
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.feeds import FeedServer, rss
 from tests.helpers import KIM, TOKEN, bot, news_item, start_service, write_config
+from tests.imports import imports_of
 
 BOT_TOKEN = TOKEN  # the token the telegram fixture (conftest) accepts
-
-HOOK = '''\
-"""Written by tests/test_startup_imports.py: this process's modules, to a file at exit."""
-import atexit
-import os
-import sys
-
-
-def _write_modules():
-    name = f"{os.getpid()}.{os.getppid()}.modules"
-    with open(os.path.join(os.environ["ALERTS_IMPORTS_DIR"], name), "w") as f:
-        f.write("\\n".join(sorted(sys.modules)))
-
-
-atexit.register(_write_modules)
-'''
-
-
-@dataclass(frozen=True)
-class Imports:
-    """The modules of the bot's own process, and of each process it started."""
-
-    bot: frozenset[str]
-    children: tuple[frozenset[str], ...]
-
-    def anywhere(self, name: str) -> bool:
-        """Whether the bot or one of its children imported ``name``."""
-        return name in self.bot or any(name in child for child in self.children)
-
-
-@pytest.fixture
-def recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The directory where every process the test starts writes its modules at exit."""
-    hook, out = tmp_path / "hook", tmp_path / "modules"
-    hook.mkdir()
-    out.mkdir()
-    (hook / "sitecustomize.py").write_text(HOOK)
-    paths = [str(hook), *filter(None, [os.environ.get("PYTHONPATH")])]
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
-    monkeypatch.setenv("ALERTS_IMPORTS_DIR", str(out))
-    return out
-
-
-def imports_of(recorded: Path) -> Imports:
-    """What the bot process this test started, and its children, had imported."""
-    lists: dict[tuple[int, int], frozenset[str]] = {}
-    for path in recorded.glob("*.modules"):
-        pid, ppid = (int(part) for part in path.name.split(".")[:2])
-        lists[pid, ppid] = frozenset(path.read_text().split())
-    bots = [pid for pid, ppid in lists if ppid == os.getpid()]
-    assert len(bots) == 1, f"expected one bot process to write its modules, got {sorted(lists)}"
-    children = tuple(modules for (_, ppid), modules in lists.items() if ppid == bots[0])
-    return Imports(lists[bots[0], os.getpid()], children)
 
 
 def fresh_feeds(feeds: FeedServer) -> None:
