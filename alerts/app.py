@@ -40,11 +40,15 @@ async def open_bot(
     lock: bool = False,
     store: Store | None = None,
     parser: ParsePool | None = None,
+    background_vectors: bool = True,
 ) -> AsyncIterator[Context]:
     """The Context of one run, with everything it holds opened; closed on exit.
 
     A ``store`` or ``parser`` given by the caller is used and left open (tests keep one
-    store across trips and one parse pool across tests); otherwise each is opened here."""
+    store across trips and one parse pool across tests); otherwise each is opened here.
+    ``background_vectors`` off (``run --once``, the demo): no worker embeds new stories after
+    their commit; a story's vector is computed when a comparison first needs it (at most 4 a
+    story), so a cycle that ends at once never loads the model, or waits for it, in vain."""
     async with AsyncExitStack() as stack:
         if store is None:
             store = Store(config.state, lock=lock)
@@ -54,6 +58,7 @@ async def open_bot(
             stack.callback(parser.close)
             parser.start()
         fetcher = await stack.enter_async_context(Fetcher(fetch_limits(config)))
-        backfill = Backfill(store.save_vectors, semantic_off)
-        stack.push_async_callback(backfill.close)
+        backfill = Backfill(store.save_vectors, semantic_off) if background_vectors else None
+        if backfill is not None:
+            stack.push_async_callback(backfill.close)
         yield Context.open(config, store, fetcher, parser, backfill)

