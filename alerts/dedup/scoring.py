@@ -17,7 +17,7 @@ from typing import Literal
 
 from alerts.dedup.align import align
 from alerts.dedup.dates import Dated, clash, dated
-from alerts.dedup.guards import SOFT, different_place, hard, refusal
+from alerts.dedup.guards import different_place, hard, refusal
 from alerts.dedup.names import different_name
 from alerts.dedup.words import comparable_title, content_words
 from alerts.models import StoryKey
@@ -55,9 +55,6 @@ class TitleJudgement:
     refusal: str | None = None
     hard: bool = False
     recurring: bool = False
-
-
-SOFT_REFUSALS = SOFT  # the semantic stage may overrule these
 
 
 @dataclass(frozen=True, slots=True)
