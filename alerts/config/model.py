@@ -251,6 +251,12 @@ class RuleConfig(Section):
         return self
 
 
+class ChatConfig(Section):
+    """Settings of one destination chat, keyed in ``chats:`` by the chat as rules name it.
+
+    Features that act per chat (alert buttons, digests, quiet hours) add their keys here."""
+
+
 class Config(Section):
     telegram: TelegramConfig = Field(default_factory=TelegramConfig)
     state: str = Field("alerts.db", description="SQLite file, relative to the config file")
@@ -263,6 +269,9 @@ class Config(Section):
         default_factory=dict, description="a name and its aliases"
     )
     rules: list[RuleConfig] = Field(default_factory=list)
+    chats: dict[Chat, ChatConfig] = Field(
+        default_factory=dict, description="settings per destination chat"
+    )
 
     def feed(self, url: str) -> FeedConfig | None:
         """The feed with this URL, if configured."""
@@ -271,6 +280,10 @@ class Config(Section):
     def chat_of(self, rule: RuleConfig) -> str | None:
         """Where a rule's alerts go."""
         return rule.chat or self.telegram.chat
+
+    def chat_settings(self, chat: str) -> ChatConfig:
+        """The settings of a chat: its ``chats:`` entry, or the defaults."""
+        return self.chats.get(chat) or ChatConfig()
 
 
 def _regex_problem(term: str) -> str | None:
