@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
+from alerts.target import Target, split_destination
+
 # What a trip did (``PollResult.status``): "ok" a changed body was recorded; "not_modified" a
 # 304; "unchanged" the same body as last time; "failed" a fetch or parse error (backoff);
 # "gone" a 410 (polling stops); "backoff" skipped, its next poll after failures is ahead;
@@ -92,7 +94,8 @@ class StoryKey:
 
 @dataclass(frozen=True, slots=True)
 class Alert:
-    """A rendered message for one destination; ``key`` makes its delivery idempotent."""
+    """A rendered message for one destination; ``key`` makes its delivery idempotent.
+    ``chat`` is the destination as configured, ``CHAT`` or ``CHAT/TOPIC`` (a forum topic)."""
 
     key: str
     chat: str
@@ -103,6 +106,11 @@ class Alert:
     disable_notification: bool = False
     link_preview: bool = False
     source: str = ""
+
+    @property
+    def target(self) -> Target:
+        """``chat`` in its parts: Telegram's chat id and the forum topic (``alerts.target``)."""
+        return split_destination(self.chat)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import re
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -26,10 +25,9 @@ from pydantic import (
 )
 
 from alerts.config.durations import parse_duration
+from alerts.target import CHAT_FORMS, Target, bare_chat
 from alerts.text.normalize import normalize
 from alerts.text.regex import compile_regex, is_regex_term
-
-_CHANNEL = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
 
 
 def _http_url(value: object) -> str:
@@ -49,12 +47,13 @@ def _network(value: object) -> str:
 
 
 def _chat(value: object) -> str:
-    """A chat is ``@channelname`` or a numeric id (negative for groups and channels)."""
+    """A destination: ``@channelname`` or a numeric id (negative for groups and channels),
+    with ``/TOPIC`` for a forum topic (``alerts.target``); kept in its written form."""
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    if isinstance(value, str) and (_CHANNEL.match(value) or re.fullmatch(r"-?\d+", value)):
-        return value
-    raise ValueError("not a chat: use @channelname or a numeric chat id")
+    if isinstance(value, str):
+        return str(Target.parse(value))
+    raise ValueError(f"not a chat: {CHAT_FORMS}")
 
 
 def _timezone(value: object) -> str:
@@ -101,7 +100,9 @@ class Section(BaseModel):
 
 
 class TelegramConfig(Section):
-    chat: Chat | None = Field(None, description="default destination: @channel or numeric id")
+    chat: Chat | None = Field(
+        None, description="default destination: @channel or numeric id; /TOPIC for a forum topic"
+    )
     admins: list[int] = Field(default_factory=list, description="user ids allowed bot commands")
     api_url: HttpUrl | None = Field(
         None, description="a self-hosted Bot API server, passed to PTB as base_url"
@@ -241,7 +242,9 @@ class RuleConfig(Section):
         default_factory=lambda: ["title", "content"],  # type: ignore[arg-type]
         description="where terms are looked for",
     )
-    chat: Chat | None = Field(None, description="overrides telegram.chat")
+    chat: Chat | None = Field(
+        None, description="overrides telegram.chat (CHAT or CHAT/TOPIC, a forum topic)"
+    )
     silent: bool = Field(False, description="send without a notification sound")
 
     @model_validator(mode="after")
@@ -282,8 +285,9 @@ class Config(Section):
         return rule.chat or self.telegram.chat
 
     def chat_settings(self, chat: str) -> ChatConfig:
-        """The settings of a chat: its ``chats:`` entry, or the defaults."""
-        return self.chats.get(chat) or ChatConfig()
+        """The settings of a destination: its ``chats:`` entry; for a topic without one, its
+        chat's entry (a forum's settings hold for its topics); else the defaults."""
+        return self.chats.get(chat) or self.chats.get(bare_chat(chat)) or ChatConfig()
 
 
 def _regex_problem(term: str) -> str | None:

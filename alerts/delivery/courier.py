@@ -16,6 +16,7 @@ from alerts.message.notices import refused_notices
 from alerts.message.render import with_sources
 from alerts.models import OutboxEntry
 from alerts.store import NOTICE_RULE, PAUSED_KEY, Store
+from alerts.target import bare_chat
 
 log = logging.getLogger("alerts.delivery.courier")
 
@@ -216,7 +217,7 @@ class Courier:
         in doubt once too often)."""
         failures = 0
         while True:
-            if not await self._pace(entry.alert.chat, deadline):
+            if not await self._pace(bare_chat(entry.alert.chat), deadline):  # topics share it
                 return _STOPPED
             try:
                 async with self._in_flight:
@@ -252,7 +253,7 @@ class Courier:
 
     def _moved(self, entry: OutboxEntry, new_chat: str) -> _Moved:
         """A migrated group: its pending alerts follow it to the new chat id."""
-        self.store.move_chat(entry.alert.chat, new_chat)
+        self.store.move_chat(bare_chat(entry.alert.chat), new_chat)
         event(log, logging.WARNING, "chat_migrated", chat_id=entry.alert.chat,
               new_chat_id=new_chat)  # fmt: skip
         return _Moved(new_chat)

@@ -176,11 +176,12 @@ def _queue_alert(
 ) -> bool:
     """An alert into the outbox and its story (with the vectors the trip computed for it) into
     the window; False if its key was queued."""
+    target = alert.target  # the outbox keeps chat and forum topic apart
     cursor = db.execute(
-        "INSERT INTO outbox (key, chat, rule, title, link, text, silent,"
-        " link_preview, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        "INSERT INTO outbox (key, chat, topic, rule, title, link, text, silent,"
+        " link_preview, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (key) DO NOTHING",
-        (alert.key, alert.chat, alert.rule, alert.title, alert.link, alert.text,
+        (alert.key, target.chat, target.topic, alert.rule, alert.title, alert.link, alert.text,
          int(alert.disable_notification), int(alert.link_preview), alert.source, t),
     )  # fmt: skip
     if not cursor.rowcount:

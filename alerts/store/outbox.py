@@ -1,6 +1,10 @@
 """The delivery side of the SQLite store: the outbox queue, one send's states, the send log
 that paces each chat, the edits that list a story's other sources, and a chat's migration.
 
+A row keeps its destination in two parts, ``chat`` and ``topic`` (a forum topic, or NULL):
+queues, the send log and migrations go by the chat, since a topic shares its group's pace;
+the alert read back names the whole destination (``alerts.target``), as it was queued.
+
 An alert is marked sent only after Telegram returned its message id; the send intent
 (``sending_at``) is written just before the call, so an alert whose send began and never
 finished (the bot died in between) can be told from one never tried.
@@ -16,19 +20,21 @@ from typing import Any
 from alerts.models import Alert, DeliveryStatus, Notice, OutboxEntry
 from alerts.store.connection import Connection, ts
 from alerts.store.protocol import FAILED, NOTICE_RULE, PENDING, SENT
+from alerts.target import Target
 
 ENTRY_SQL = (
     "SELECT id, key, chat, rule, title, link, text, silent, link_preview, status,"
-    " attempts, last_error, source, message_id FROM outbox"
+    " attempts, last_error, source, message_id, topic FROM outbox"
 )
 
 
 def entry_of(row: tuple[Any, ...]) -> OutboxEntry:
     """An outbox row (as ``ENTRY_SQL`` selects it) as the model holds it."""
     (id_, key, chat, rule, title, link, text, silent, preview, status, attempts, error,
-     source, message_id) = row  # fmt: skip
+     source, message_id, topic) = row  # fmt: skip
+    destination = Target(str(chat), None if topic is None else int(topic))
     alert = Alert(
-        key=str(key), chat=str(chat), rule=str(rule), title=str(title), link=str(link),
+        key=str(key), chat=str(destination), rule=str(rule), title=str(title), link=str(link),
         text=str(text), disable_notification=bool(silent), link_preview=bool(preview),
         source=str(source),
     )  # fmt: skip
@@ -197,9 +203,15 @@ class OutboxMixin(Connection):
     # ------------------------------------------------------------ chats
 
     def move_chat(self, old: str, new: str) -> None:
-        """A group became a supergroup: its pending alerts and window follow it."""
+        """A group became a supergroup: its pending alerts and window follow it (the window
+        of each of its topics too: a destination there is written ``CHAT/TOPIC``)."""
         with self._tx() as db:
             db.execute(
                 "UPDATE outbox SET chat = ? WHERE chat = ? AND status != ?", (new, old, SENT)
             )
             db.execute("UPDATE stories SET chat = ? WHERE chat = ?", (new, old))
+            db.execute(
+                "UPDATE stories SET chat = ? || substr(chat, length(?) + 1)"
+                " WHERE substr(chat, 1, length(?) + 1) = ? || '/'",
+                (new, old, old, old),
+            )

@@ -93,13 +93,16 @@ class TelegramDestination:
         self._ready = True
 
     async def send(self, alert: Alert) -> int | None:
-        """sendMessage in HTML parse mode (logging in first if Telegram was down at start)."""
+        """sendMessage in HTML parse mode (logging in first if Telegram was down at start), to
+        the alert's forum topic if it names one."""
         if not self._ready:
             await self.start()
+        target = alert.target
         message = await _guarded(
             alert.chat,
             self.bot.send_message(
-                chat_id=alert.chat,
+                chat_id=target.chat,
+                message_thread_id=target.topic,
                 text=alert.text,
                 parse_mode=ParseMode.HTML,
                 disable_notification=alert.disable_notification,
@@ -115,7 +118,8 @@ class TelegramDestination:
         return message.message_id
 
     async def edit(self, alert: Alert, message_id: int, text: str) -> None:
-        """editMessageText; "message is not modified" means it already says this: success."""
+        """editMessageText; "message is not modified" means it already says this: success.
+        The message is addressed by chat and id; it stays in its forum topic."""
         if not self._ready:
             await self.start()
         try:
@@ -123,7 +127,7 @@ class TelegramDestination:
                 alert.chat,
                 self.bot.edit_message_text(
                     text=text,
-                    chat_id=alert.chat,
+                    chat_id=alert.target.chat,
                     message_id=message_id,
                     parse_mode=ParseMode.HTML,
                     link_preview_options=LinkPreviewOptions(is_disabled=not alert.link_preview),
