@@ -273,7 +273,9 @@ class Config(Section):
     )
     rules: list[RuleConfig] = Field(default_factory=list)
     chats: dict[Chat, ChatConfig] = Field(
-        default_factory=dict, description="settings per destination chat"
+        default_factory=dict,
+        description="settings per destination (CHAT or CHAT/TOPIC; a topic without its own "
+        "entry takes its chat's)",
     )
 
     def feed(self, url: str) -> FeedConfig | None:
