@@ -47,8 +47,7 @@ def _network(value: object) -> str:
 
 
 def _chat(value: object) -> str:
-    """A destination: ``@channelname`` or a numeric id (negative for groups and channels),
-    with ``/TOPIC`` for a forum topic (``alerts.target``); kept in its written form."""
+    """A destination, ``@channelname`` or a numeric id, ``/TOPIC`` added for a forum topic."""
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, str):
@@ -100,9 +99,7 @@ class Section(BaseModel):
 
 
 class TelegramConfig(Section):
-    chat: Chat | None = Field(
-        None, description="default destination: @channel or numeric id; /TOPIC for a forum topic"
-    )
+    chat: Chat | None = Field(None, description="default destination: @channel, id, or CHAT/TOPIC")
     admins: list[int] = Field(default_factory=list, description="user ids allowed bot commands")
     api_url: HttpUrl | None = Field(
         None, description="a self-hosted Bot API server, passed to PTB as base_url"
@@ -242,9 +239,7 @@ class RuleConfig(Section):
         default_factory=lambda: ["title", "content"],  # type: ignore[arg-type]
         description="where terms are looked for",
     )
-    chat: Chat | None = Field(
-        None, description="overrides telegram.chat (CHAT or CHAT/TOPIC, a forum topic)"
-    )
+    chat: Chat | None = Field(None, description="overrides telegram.chat (CHAT/TOPIC: a topic)")
     silent: bool = Field(False, description="send without a notification sound")
 
     @model_validator(mode="after")
