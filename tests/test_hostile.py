@@ -141,7 +141,8 @@ def test_a_feed_of_50000_items(tmp_path: Path, feeds: FeedServer) -> None:
         for n in range(50_000)
     ]
     feeds.set("/big.xml", rss(many))
-    started = time.monotonic()
+    # No time limit here: speed is measured in bench/ (bench_cycle), never in a test, which a
+    # loaded machine would fail (66 s to 110 s against a 60 s limit at a load average of 8).
     assert bot.poll().items == 50_000
     many.insert(
         0,
@@ -155,7 +156,6 @@ def test_a_feed_of_50000_items(tmp_path: Path, feeds: FeedServer) -> None:
     feeds.set("/big.xml", rss(many))
     result = bot.poll()
     assert (result.new_items, result.alerts) == (1, 1)
-    assert time.monotonic() - started < 60
 
 
 HOSTILE = (
