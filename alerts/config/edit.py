@@ -5,7 +5,9 @@ ruamel.yaml reads the file into a round-trip document (comments, key order, flow
 and quoting kept) and writes it back. New feeds go at the end of ``feeds:`` in the style of the
 feeds already there: flow (``- {url: "...", name: ..., tags: [...]}``, as ``config.yaml`` writes
 them) when the last one is, or when there are none yet; block mappings otherwise. The file's
-own indentation is guessed and kept; CRLF line ends stay CRLF.
+own indentation is found (the settings under which the file round-trips unchanged) and kept;
+CRLF line ends stay CRLF. What follows the last feed (blank lines, a comment about the next
+section), which ruamel hangs on the last feed's last value, is moved after the new feeds.
 
 A round trip can still reformat what it does not understand (an unusual indentation, a long
 flow mapping), so the result is compared with the original line by line: anything other than
