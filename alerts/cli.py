@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_run_command, _demo_command, _explain_command, _similar_command,
-                _operator_commands, _check_command):  # fmt: skip
+                _operator_commands, _feeds_command, _check_command):  # fmt: skip
         add(sub, common)
     return parser
 
@@ -184,6 +184,50 @@ def _operator_commands(sub: Subparsers, common: argparse.ArgumentParser) -> None
     backup.add_argument("file", metavar="FILE", type=Path, help="where the copy is written")
 
 
+def _feeds_command(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    feeds = sub.add_parser(
+        "feeds",
+        help="feeds from a reader and back: feeds import FILE.opml, feeds export",
+        description="Move feed lists between config.yaml and a feed reader (OPML).",
+    )
+    actions = feeds.add_subparsers(dest="action", required=True, metavar="ACTION")
+    into = actions.add_parser(
+        "import",
+        parents=[common],
+        help="add the feeds of an OPML file to the config, keeping its comments",
+        description="Append the feeds of an OPML file (a reader's export) to the config's "
+        "feeds:, keeping every comment and line of the file. Folders and categories become "
+        "tags; feeds already in the config are skipped, with a line for each. The result is "
+        "validated before it replaces the config; a bad OPML file changes nothing.",
+    )
+    _config_arg(into)
+    into.add_argument("file", metavar="FILE.opml", type=Path, help="the OPML file to import")
+    into.add_argument(
+        "--tag", action="append", type=_tag, metavar="TAG",
+        help="also give every imported feed this tag (repeatable)",
+    )  # fmt: skip
+    into.add_argument(
+        "--dry-run", action="store_true", help="print what would be added; write nothing"
+    )
+    out = actions.add_parser(
+        "export",
+        parents=[common],
+        help="write the config's feeds as OPML 2.0 (for Miniflux, FreshRSS, Feedly, Inoreader)",
+        description="Write the config's feeds as OPML 2.0: names, tags as categories, each "
+        "feed in a folder named by its first tag. Credentials are never written.",
+    )
+    _config_arg(out)
+    out.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write here (default: standard output)"
+    )
+
+
+def _tag(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("a tag cannot be empty")
+    return text.strip()
+
+
 def _check_command(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     check = sub.add_parser(
         "check",
@@ -231,6 +275,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return commands.operate(args)
         if args.command == "state":
             return commands.backup(args)
+        if args.command == "feeds":
+            from alerts.opml.command import feeds
+
+            return feeds(args)
         if args.command == "demo":
             from alerts.demo import run_demo
 

@@ -1,7 +1,7 @@
 """The config file: declared once, typed, validated at start-up with key paths and line numbers.
 
-PyYAML and pydantic are imported only inside this package. Its modules, in the order a config
-goes through them:
+PyYAML, pydantic and ruamel.yaml are imported only inside this package. Its modules, in the
+order a config goes through them:
 
 - ``durations``: ``90s``, ``5m``, ``48h`` parsed and spelled back;
 - ``model``: the typed pydantic model, every key with its default and its own check;
@@ -9,7 +9,8 @@ goes through them:
 - ``load``: YAML read with the line of every key, problems located, the bot token;
 - ``watch``: the ConfigWatcher that reloads an edited file;
 - ``schema``: the key listing of ``check --schema``;
-- ``specs``: the rules and entities as the rules engine's specs (``alerts.rules``).
+- ``specs``: the rules and entities as the rules engine's specs (``alerts.rules``);
+- ``edit``: feeds appended to the file's own text, comments and layout kept (``feeds import``).
 
 Callers import from here (``from alerts.config import Config, loads``).
 """
