@@ -243,6 +243,11 @@ class RuleConfig(Section):
     )
     chat: Chat | None = Field(None, description="overrides telegram.chat")
     silent: bool = Field(False, description="send without a notification sound")
+    buttons: bool | None = Field(
+        None,
+        description="mute buttons under its alerts (Mute rule 24h, Mute source 24h, Mute "
+        "story), for telegram.admins; null: as its chat says in chats:",
+    )
 
     @model_validator(mode="after")
     def _has_terms(self) -> RuleConfig:
@@ -255,6 +260,12 @@ class ChatConfig(Section):
     """Settings of one destination chat, keyed in ``chats:`` by the chat as rules name it.
 
     Features that act per chat (alert buttons, digests, quiet hours) add their keys here."""
+
+    buttons: bool = Field(
+        False,
+        description="mute buttons under the alerts of this chat's rules (a rule's own "
+        "buttons: wins), for telegram.admins",
+    )
 
 
 class Config(Section):
