@@ -514,3 +514,319 @@ def test_standalone_mode_prints_url_and_messages() -> None:
     assert line["message_id"] == 1
     assert line["chat_id"] == "@news"
     assert line["text"] == "<b>hi</b>"
+
+
+# ----------------------------------------------------------------------------- forum topics
+
+FORUM = "-1001234567890"
+
+
+def to_topic(
+    text: str, topic: int | None, chat_id: str = FORUM
+) -> Callable[[telegram.Bot], Awaitable[telegram.Message]]:
+    """A scenario that sends one message to a topic (None: no message_thread_id)."""
+
+    async def scenario(bot: telegram.Bot) -> telegram.Message:
+        return await bot.send_message(chat_id, text, message_thread_id=topic)
+
+    return scenario
+
+
+def test_topic_send_is_stored_per_topic(fake: FakeBotAPI) -> None:
+    fake.make_forum(FORUM, topics=[42, 43])
+    in_42 = with_bot(fake, to_topic("to 42", 42))
+    with_bot(fake, to_topic("to 43", 43))
+    general = with_bot(fake, to_topic("to general", None))
+    assert in_42.message_thread_id == 42
+    assert in_42.is_topic_message is True
+    assert in_42.chat.type == "supergroup"
+    assert in_42.chat.is_forum is True
+    assert general.message_thread_id is None
+    assert [m.text for m in fake.topic_messages(FORUM, 42)] == ["to 42"]
+    assert [m.text for m in fake.topic_messages(int(FORUM), 43)] == ["to 43"]
+    assert [m.text for m in fake.topic_messages(FORUM, None)] == ["to general"]
+    assert [m.thread_id for m in fake.messages] == [42, 43, None]
+    assert [m.text for m in fake.wait_for_topic(FORUM, 42, 1)] == ["to 42"]
+    with pytest.raises(TimeoutError):
+        fake.wait_for_topic(FORUM, 42, 2, timeout=0.05)
+
+
+@pytest.mark.parametrize(
+    ("chat_id", "topic"),
+    [(FORUM, 99), (FORUM, 42), ("@news", 42), ("-100555", 7)],
+    ids=["unknown topic", "deleted topic", "channel", "no forum"],
+)
+def test_send_to_a_missing_thread_is_refused(fake: FakeBotAPI, chat_id: str, topic: int) -> None:
+    fake.make_forum(FORUM, topics=[42, 43])
+    fake.delete_topic(FORUM, 42)
+    exc = raises(fake, to_topic("lost", topic, chat_id))
+    assert isinstance(exc, BadRequest)
+    assert exc.message == "Message thread not found"
+    assert fake.messages == []
+    raw = httpx.post(
+        f"{fake.base_url}{TOKEN}/sendMessage",
+        data={"chat_id": chat_id, "text": "x", "message_thread_id": str(topic)},
+    )
+    assert (raw.status_code, raw.json()["description"]) == (
+        400,
+        "Bad Request: message thread not found",
+    )
+
+
+def test_edits_keep_the_topic_and_die_with_it(fake: FakeBotAPI) -> None:
+    fake.make_forum(FORUM, topics=[42])
+
+    async def scenario(bot: telegram.Bot) -> str:
+        sent = await bot.send_message(FORUM, "v1", message_thread_id=42)
+        edited = await bot.edit_message_text("v2", chat_id=FORUM, message_id=sent.message_id)
+        assert isinstance(edited, telegram.Message)
+        assert edited.message_thread_id == 42
+        fake.delete_topic(FORUM, 42)
+        try:
+            await bot.edit_message_text("v3", chat_id=FORUM, message_id=sent.message_id)
+        except BadRequest as exc:
+            return exc.message
+        raise AssertionError("an edit in a deleted topic was accepted")
+
+    assert with_bot(fake, scenario) == "Message to edit not found"
+    assert [(e.text, e.thread_id) for e in fake.edits] == [("v2", 42)]
+
+
+def test_topics_share_their_chats_pace() -> None:
+    with FakeBotAPI(TOKEN, per_chat_per_minute=2) as fake:
+        fake.make_forum(FORUM, topics=[42, 43])
+        with_bot(fake, to_topic("a", 42))
+        with_bot(fake, to_topic("b", 43))
+        exc = raises(fake, to_topic("c", None))
+        assert isinstance(exc, RetryAfter)
+        exc = raises(fake, to_topic("d", 42))
+        assert isinstance(exc, RetryAfter)
+        assert [m.text for m in fake.messages] == ["a", "b"]
+
+
+# ----------------------------------------------------------------------------- keyboards
+
+
+def buttons(*data: str) -> telegram.InlineKeyboardMarkup:
+    """One row of callback buttons."""
+    return telegram.InlineKeyboardMarkup(
+        [[telegram.InlineKeyboardButton(f"b{i}", callback_data=d) for i, d in enumerate(data)]]
+    )
+
+
+def test_reply_markup_is_stored_and_returned(fake: FakeBotAPI) -> None:
+    async def scenario(bot: telegram.Bot) -> telegram.Message:
+        return await bot.send_message(CHANNEL, "alert", reply_markup=buttons("m:1", "é" * 32))
+
+    sent = with_bot(fake, scenario)
+    assert sent.reply_markup is not None
+    assert [b.callback_data for b in sent.reply_markup.inline_keyboard[0]] == ["m:1", "é" * 32]
+    assert fake.keyboard(CHANNEL, sent.message_id) == {
+        "inline_keyboard": [
+            [{"text": "b0", "callback_data": "m:1"}, {"text": "b1", "callback_data": "é" * 32}]
+        ]
+    }
+    assert fake.messages[0].reply_markup == fake.keyboard(CHANNEL, sent.message_id)
+
+
+@pytest.mark.parametrize("data", ["x" * 65, "é" * 33, ""], ids=["65 bytes", "66 utf-8", "empty"])
+def test_callback_data_is_one_to_64_bytes(fake: FakeBotAPI, data: str) -> None:
+    markup = {"inline_keyboard": [[{"text": "b", "callback_data": data}]]}
+    raw = httpx.post(
+        f"{fake.base_url}{TOKEN}/sendMessage",
+        data={"chat_id": CHANNEL, "text": "x", "reply_markup": json.dumps(markup)},
+    )
+    assert (raw.status_code, raw.json()["description"]) == (
+        400,
+        "Bad Request: BUTTON_DATA_INVALID",
+    )
+
+    async def edit(bot: telegram.Bot) -> object:
+        sent = await bot.send_message(CHANNEL, "x")
+        return await bot.edit_message_text(
+            "y", chat_id=CHANNEL, message_id=sent.message_id, reply_markup=buttons(data)
+        )
+
+    exc = raises(fake, edit)
+    assert isinstance(exc, BadRequest)
+    assert exc.message == "Button_data_invalid"
+    assert len(fake.messages) == 1
+    assert fake.edits == []
+
+
+def test_bad_markup_and_buttons_are_refused(fake: FakeBotAPI) -> None:
+    url = f"{fake.base_url}{TOKEN}/sendMessage"
+    bad = [
+        "{not json",
+        json.dumps({"inline_keyboard": [{"text": "b"}]}),
+        json.dumps({"inline_keyboard": [[{"text": "b"}]]}),
+        json.dumps({"inline_keyboard": [[{"text": "", "callback_data": "x"}]]}),
+    ]
+    for markup in bad:
+        raw = httpx.post(url, data={"chat_id": CHANNEL, "text": "x", "reply_markup": markup})
+        assert raw.status_code == 400, markup
+    good = json.dumps({"inline_keyboard": [[{"text": "open", "url": "https://e.com/"}]]})
+    assert httpx.post(url, data={"chat_id": CHANNEL, "text": "x", "reply_markup": good}).is_success
+    assert len(fake.messages) == 1
+
+
+def test_edit_text_without_markup_removes_the_keyboard(fake: FakeBotAPI) -> None:
+    async def scenario(bot: telegram.Bot) -> list[str]:
+        sent = await bot.send_message(CHANNEL, "v1", reply_markup=buttons("a"))
+        kept = await bot.edit_message_text(
+            "v2", chat_id=CHANNEL, message_id=sent.message_id, reply_markup=buttons("a")
+        )
+        assert isinstance(kept, telegram.Message) and kept.reply_markup is not None
+        assert fake.keyboard(CHANNEL, sent.message_id) is not None
+        dropped = await bot.edit_message_text("v2", chat_id=CHANNEL, message_id=sent.message_id)
+        assert isinstance(dropped, telegram.Message) and dropped.reply_markup is None
+        assert fake.keyboard(CHANNEL, sent.message_id) is None
+        errors = []
+        for markup in (None, buttons("a")):  # same text and keyboard, then new keyboard
+            try:
+                await bot.edit_message_text(
+                    "v2", chat_id=CHANNEL, message_id=sent.message_id, reply_markup=markup
+                )
+                errors.append("ok")
+            except BadRequest as exc:
+                errors.append(exc.message)
+        return errors
+
+    not_modified, modified = with_bot(fake, scenario)
+    assert "message is not modified" in not_modified.lower()
+    assert modified == "ok"
+    assert [e.reply_markup is not None for e in fake.edits] == [True, False, True]
+
+
+def test_edit_message_reply_markup(fake: FakeBotAPI) -> None:
+    async def scenario(bot: telegram.Bot) -> list[str]:
+        sent = await bot.send_message(CHANNEL, "<b>alert</b>", parse_mode="HTML",
+                                      reply_markup=buttons("a"))  # fmt: skip
+        changed = await bot.edit_message_reply_markup(
+            chat_id=CHANNEL, message_id=sent.message_id, reply_markup=buttons("b", "c")
+        )
+        assert isinstance(changed, telegram.Message)
+        assert changed.text == "alert" and changed.entities[0].type == "bold"
+        out = []
+        for markup, message_id in [(buttons("b", "c"), sent.message_id), (None, 999)]:
+            try:
+                await bot.edit_message_reply_markup(
+                    chat_id=CHANNEL, message_id=message_id, reply_markup=markup
+                )
+            except BadRequest as exc:
+                out.append(exc.message)
+        await bot.edit_message_reply_markup(chat_id=CHANNEL, message_id=sent.message_id)
+        return out
+
+    same, missing = with_bot(fake, scenario)
+    assert "message is not modified" in same.lower()
+    assert missing == "Message to edit not found"
+    assert fake.keyboard(CHANNEL, 1) is None
+    assert [e.reply_markup for e in fake.markup_edits] == [
+        {"inline_keyboard": [[
+            {"text": "b0", "callback_data": "b"}, {"text": "b1", "callback_data": "c"}
+        ]]},
+        None,
+    ]  # fmt: skip
+    assert fake.edits == []
+    assert [m.text for m in fake.messages] == ["<b>alert</b>"]
+
+
+# ----------------------------------------------------------------------------- callback queries
+
+
+def sent_with_buttons(fake: FakeBotAPI, *data: str) -> int:
+    """Send one message with callback buttons; return its id."""
+
+    async def scenario(bot: telegram.Bot) -> telegram.Message:
+        return await bot.send_message(CHANNEL, "alert", reply_markup=buttons(*data))
+
+    return with_bot(fake, scenario).message_id
+
+
+def test_press_queues_a_callback_query_and_answers_are_recorded(fake: FakeBotAPI) -> None:
+    message_id = sent_with_buttons(fake, "mute:r1", "mute:s1")
+    first = fake.press(CHANNEL, message_id, "mute:r1", user_id=4242)
+    second = fake.press(CHANNEL, message_id, "mute:s1", user_id=777)
+    with pytest.raises(LookupError):
+        fake.press(CHANNEL, message_id, "not:a:button", user_id=4242)
+    with pytest.raises(LookupError):
+        fake.press(CHANNEL, 999, "mute:r1", user_id=4242)
+
+    async def scenario(bot: telegram.Bot) -> list[object]:
+        updates = await bot.get_updates(timeout=1)
+        query = updates[0].callback_query
+        assert query is not None
+        answered = await query.answer("Muted for 24h", show_alert=True, cache_time=5)
+        out: list[object] = [updates, answered]
+        for query_id in (query.id, "123456"):  # answered already, unknown
+            try:
+                await bot.answer_callback_query(query_id, text="again")
+            except BadRequest as exc:
+                out.append(exc.message)
+        return out
+
+    updates, answered, again, unknown = with_bot(fake, scenario)
+    assert isinstance(updates, tuple) and len(updates) == 2
+    query = updates[0].callback_query
+    assert (query.id, query.data, query.from_user.id) == (first, "mute:r1", 4242)
+    assert query.message.message_id == message_id
+    assert query.message.chat.username == "news"
+    assert query.chat_instance
+    assert updates[1].callback_query.from_user.id == 777
+    assert answered is True
+    assert (
+        again == unknown == ("Query is too old and response timeout expired or query id is invalid")
+    )
+    answer = fake.answer_for(first)
+    assert answer is not None
+    assert (answer.text, answer.show_alert, answer.cache_time) == ("Muted for 24h", True, 5)
+    assert fake.answers == [answer]
+    assert fake.unanswered() == [second]
+    assert fake.wait_for_answer(first) == answer
+    with pytest.raises(TimeoutError):
+        fake.wait_for_answer(second, timeout=0.05)
+
+
+def test_a_query_answered_too_late_is_refused() -> None:
+    with FakeBotAPI(TOKEN, callback_timeout=0.05) as fake:
+        message_id = sent_with_buttons(fake, "x")
+        query_id = fake.press(CHANNEL, message_id, "x", user_id=1)
+        time.sleep(0.1)  # past the query's timeout: time can only pass more on a loaded machine
+        exc = raises(fake, lambda bot: bot.answer_callback_query(query_id))
+        assert isinstance(exc, BadRequest)
+        assert "query is too old" in exc.message.lower()
+        assert fake.unanswered() == [query_id]
+        assert fake.answers == []
+
+
+def test_answer_text_is_at_most_200_characters(fake: FakeBotAPI) -> None:
+    message_id = sent_with_buttons(fake, "x")
+    query_id = fake.press(CHANNEL, message_id, "x", user_id=1)
+    exc = raises(fake, lambda bot: bot.answer_callback_query(query_id, text="y" * 201))
+    assert isinstance(exc, BadRequest)
+    assert fake.unanswered() == [query_id]
+    assert with_bot(fake, lambda bot: bot.answer_callback_query(query_id, text="y" * 200))
+
+
+def test_get_updates_honours_allowed_updates(fake: FakeBotAPI) -> None:
+    message_id = sent_with_buttons(fake, "x")
+    fake.push_command("/status", user_id=4242)
+    fake.press(CHANNEL, message_id, "x", user_id=4242)
+
+    async def scenario(bot: telegram.Bot) -> list[list[str]]:
+        kinds = []
+        only = await bot.get_updates(timeout=1, allowed_updates=["callback_query"])
+        kinds.append([("message" if u.message else "callback_query") for u in only])
+        fake.push_command("/mutes", user_id=4242)  # still filtered: the setting persists
+        later = await bot.get_updates(offset=only[-1].update_id + 1, timeout=1)
+        kinds.append([("message" if u.message else "callback_query") for u in later])
+        fake.push_command("/help", user_id=4242)
+        every = await bot.get_updates(timeout=1, allowed_updates=[])
+        kinds.append([u.message.text for u in every if u.message])
+        return kinds
+
+    only, later, every = with_bot(fake, scenario)
+    assert only == ["callback_query"]  # the /status message was dropped
+    assert later == []
+    assert every == ["/help"]

@@ -23,323 +23,27 @@ from typing import Any, Self, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from tests.fakes import WAIT_SCALE
+from tests.fakes.forums import ForumError, Forums
+from tests.fakes.keyboards import (
+    CallbackAnswer,
+    CallbackBook,
+    KeyboardError,
+    Markup,
+    callback_data_of,
+    parse_markup,
+)
+from tests.fakes.telegram_html import Entity, parse_html, parse_telegram_html, utf16_length
 
-__all__ = ["FakeBotAPI", "SentMessage", "parse_telegram_html", "utf16_length"]
+__all__ = ["CallbackAnswer", "FakeBotAPI", "SentMessage", "parse_telegram_html", "utf16_length"]
 
 MAX_TEXT_LENGTH = 4096
+# Telegram keeps a callback query answerable for about 15 s; stretched by WAIT_SCALE so a bot
+# on a loaded test machine is not refused for being slow (tests of expiry pass their own).
+CALLBACK_TIMEOUT = 15.0 * WAIT_SCALE
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
 )
-
-_SPACES = " \t\r\n\f"
-_NAME_STOP = _SPACES + "<>/=\"'&"
-_NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
-_ALLOWED_TAGS = frozenset(
-    {
-        "b",
-        "strong",
-        "i",
-        "em",
-        "u",
-        "ins",
-        "s",
-        "strike",
-        "del",
-        "a",
-        "code",
-        "pre",
-        "blockquote",
-        "tg-spoiler",
-        "span",
-        "tg-emoji",
-    }
-)
-_ENTITY_TYPES = {
-    "b": "bold",
-    "strong": "bold",
-    "i": "italic",
-    "em": "italic",
-    "u": "underline",
-    "ins": "underline",
-    "s": "strikethrough",
-    "strike": "strikethrough",
-    "del": "strikethrough",
-    "a": "text_link",
-    "code": "code",
-    "pre": "pre",
-    "blockquote": "blockquote",
-    "tg-spoiler": "spoiler",
-    "span": "spoiler",
-    "tg-emoji": "custom_emoji",
-}
-
-
-# --------------------------------------------------------------------------- HTML parse mode
-
-
-def utf16_length(text: str) -> int:
-    """Return the length of ``text`` in UTF-16 code units, as Telegram counts it."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-@dataclass(frozen=True)
-class _Entity:
-    """A MessageEntity produced by parsing HTML."""
-
-    type: str
-    offset: int
-    length: int
-    url: str | None = None
-    language: str | None = None
-    custom_emoji_id: str | None = None
-
-    def to_json(self) -> dict[str, object]:
-        """Return the entity as a Bot API JSON object."""
-        out: dict[str, object] = {"type": self.type, "offset": self.offset, "length": self.length}
-        if self.url is not None:
-            out["url"] = self.url
-        if self.language is not None:
-            out["language"] = self.language
-        if self.custom_emoji_id is not None:
-            out["custom_emoji_id"] = self.custom_emoji_id
-        return out
-
-
-@dataclass
-class _OpenTag:
-    """A start tag waiting for its end tag."""
-
-    name: str
-    start: int
-    attrs: dict[str, str]
-    language: str | None = None
-
-
-def _decode_entity(text: str, i: int) -> tuple[str, int] | None:
-    """Decode the character reference starting at ``text[i] == '&'``; None if there is none."""
-    n = len(text)
-    j = i + 1
-    if j < n and text[j] == "#":
-        j += 1
-        base, digits = 10, "0123456789"
-        if j < n and text[j] in "xX":
-            j += 1
-            base, digits = 16, "0123456789abcdefABCDEF"
-        start = j
-        while j < n and text[j] in digits and j - start <= 8:
-            j += 1
-        if j == start or j - start > 8:
-            return None
-        code = int(text[start:j], base)
-        if code == 0 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-            return None
-        char = chr(code)
-    else:
-        start = j
-        while j < n and text[j].isascii() and text[j].isalpha():
-            j += 1
-        found = _NAMED_ENTITIES.get(text[start:j])
-        if found is None:
-            return None
-        char = found
-    if j < n and text[j] == ";":
-        j += 1
-    return char, j
-
-
-class _HTMLParser:
-    """Telegram's HTML parse mode: a strict subset of HTML producing text and entities."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
-        self.out: list[str] = []
-        self.pos16 = 0
-        self.stack: list[_OpenTag] = []
-        self.entities: list[_Entity] = []
-
-    def byte_offset(self, index: int) -> int:
-        """Return the UTF-8 byte offset of a character index (Telegram reports bytes)."""
-        return len(self.text[:index].encode("utf-8", "surrogatepass"))
-
-    def emit(self, piece: str) -> None:
-        """Append plain text."""
-        self.out.append(piece)
-        self.pos16 += utf16_length(piece)
-
-    def parse(self) -> tuple[str, tuple[_Entity, ...]]:
-        """Parse the whole text."""
-        text, n = self.text, len(self.text)
-        while self.pos < n:
-            char = text[self.pos]
-            if char == "&":
-                piece, self.pos = self.entity(self.pos)
-                self.emit(piece)
-            elif char != "<":
-                self.emit(char)
-                self.pos += 1
-            elif text.startswith("</", self.pos):
-                self.end_tag()
-            else:
-                self.start_tag()
-        if self.stack:
-            raise ValueError(
-                f'Can\'t find end tag corresponding to start tag "{self.stack[-1].name}"'
-            )
-        entities = sorted(self.entities, key=lambda e: (e.offset, -e.length))
-        return "".join(self.out), tuple(entities)
-
-    def entity(self, i: int) -> tuple[str, int]:
-        """Decode a character reference or fail like Telegram would for this fake."""
-        decoded = _decode_entity(self.text, i)
-        if decoded is not None:
-            return decoded
-        j = i + 1
-        while j < len(self.text) and self.text[j].isascii() and self.text[j].isalnum():
-            j += 1
-        if j < len(self.text) and self.text[j] == ";":
-            j += 1
-        name = self.text[i + 1 : j]
-        if name:
-            raise ValueError(f'Unsupported entity "&{name}" at byte offset {self.byte_offset(i)}')
-        raise ValueError(f'Character "&" at byte offset {self.byte_offset(i)} must be escaped')
-
-    def read_name(self) -> str:
-        """Read a tag or attribute name at the current position."""
-        start = self.pos
-        while self.pos < len(self.text) and self.text[self.pos] not in _NAME_STOP:
-            self.pos += 1
-        return self.text[start : self.pos].lower()
-
-    def skip_spaces(self) -> None:
-        """Skip whitespace inside a tag."""
-        while self.pos < len(self.text) and self.text[self.pos] in _SPACES:
-            self.pos += 1
-
-    def start_tag(self) -> None:
-        """Parse ``<name attr="value" ...>`` at the current position."""
-        begin = self.pos
-        self.pos += 1
-        name = self.read_name()
-        if name not in _ALLOWED_TAGS:
-            raise ValueError(
-                f'Unsupported start tag "{name}" at byte offset {self.byte_offset(begin)}'
-            )
-        attrs: dict[str, str] = {}
-        while True:
-            self.skip_spaces()
-            if self.pos >= len(self.text):
-                raise ValueError(f"Unclosed start tag at byte offset {self.byte_offset(begin)}")
-            if self.text[self.pos] == ">":
-                self.pos += 1
-                break
-            attr_at = self.pos
-            attr = self.read_name()
-            if not attr:
-                raise ValueError(
-                    f'Unexpected character "{self.text[self.pos]}" in the tag "{name}" '
-                    f"at byte offset {self.byte_offset(attr_at)}"
-                )
-            self.skip_spaces()
-            value = ""
-            if self.pos < len(self.text) and self.text[self.pos] == "=":
-                self.pos += 1
-                self.skip_spaces()
-                value = self.attribute_value(begin)
-            attrs.setdefault(attr, value)
-        self.check_attributes(name, attrs)
-        self.stack.append(_OpenTag(name, self.pos16, attrs))
-
-    def attribute_value(self, begin: int) -> str:
-        """Read a quoted or unquoted attribute value and decode its entities."""
-        text = self.text
-        if self.pos >= len(text):
-            raise ValueError(f"Unclosed start tag at byte offset {self.byte_offset(begin)}")
-        quote = text[self.pos]
-        if quote in "\"'":
-            end = text.find(quote, self.pos + 1)
-            if end < 0:
-                raise ValueError(f"Unclosed start tag at byte offset {self.byte_offset(begin)}")
-            start, self.pos = self.pos + 1, end + 1
-        else:
-            start = self.pos
-            while self.pos < len(text) and text[self.pos] not in _SPACES + ">":
-                self.pos += 1
-            end = self.pos
-            if end == start:
-                raise ValueError(f"Empty attribute value at byte offset {self.byte_offset(start)}")
-        parts: list[str] = []
-        k = start
-        while k < end:
-            if text[k] == "&":
-                piece, k = self.entity(k)
-                parts.append(piece)
-            else:
-                parts.append(text[k])
-                k += 1
-        return "".join(parts)
-
-    @staticmethod
-    def check_attributes(name: str, attrs: dict[str, str]) -> None:
-        """Enforce the attributes some tags need."""
-        if name == "a" and not attrs.get("href", "").strip():
-            raise ValueError('Tag "a" must have a non-empty attribute "href"')
-        if name == "span" and attrs.get("class") != "tg-spoiler":
-            raise ValueError('Tag "span" must have class "tg-spoiler"')
-        if name == "tg-emoji" and not attrs.get("emoji-id", "").strip():
-            raise ValueError('Tag "tg-emoji" must have attribute "emoji-id"')
-
-    def end_tag(self) -> None:
-        """Parse ``</name>`` at the current position and close the matching start tag."""
-        begin = self.pos
-        self.pos += 2
-        name = self.read_name()
-        self.skip_spaces()
-        if self.pos >= len(self.text) or self.text[self.pos] != ">":
-            raise ValueError(f"Unclosed end tag at byte offset {self.byte_offset(begin)}")
-        self.pos += 1
-        if not self.stack:
-            raise ValueError(f"Unexpected end tag at byte offset {self.byte_offset(begin)}")
-        open_tag = self.stack[-1]
-        if open_tag.name != name:
-            raise ValueError(
-                f"Unmatched end tag at byte offset {self.byte_offset(begin)}, "
-                f'expected "</{open_tag.name}>", found "</{name}>"'
-            )
-        self.stack.pop()
-        self.close(open_tag)
-
-    def close(self, tag: _OpenTag) -> None:
-        """Turn a closed tag into an entity."""
-        length = self.pos16 - tag.start
-        kind = _ENTITY_TYPES[tag.name]
-        css = tag.attrs.get("class", "")
-        parent = self.stack[-1] if self.stack else None
-        if tag.name == "code" and parent is not None and parent.name == "pre":
-            # <pre><code class="language-x"> is one pre entity with a language
-            if css.startswith("language-") and len(css) > len("language-"):
-                parent.language = css[len("language-") :]
-            return
-        if length <= 0:
-            return
-        url = tag.attrs["href"] if tag.name == "a" else None
-        emoji = tag.attrs["emoji-id"] if tag.name == "tg-emoji" else None
-        if tag.name == "blockquote" and "expandable" in tag.attrs:
-            kind = "expandable_blockquote"
-        self.entities.append(
-            _Entity(kind, tag.start, length, url, tag.language, custom_emoji_id=emoji)
-        )
-
-
-def _parse_html(text: str) -> tuple[str, tuple[_Entity, ...]]:
-    """Parse Telegram HTML into plain text and entities, or raise ValueError(reason)."""
-    return _HTMLParser(text).parse()
-
-
-def parse_telegram_html(text: str) -> str:
-    """Return the plain text of Telegram-HTML ``text`` or raise ``ValueError(reason)``."""
-    return _parse_html(text)[0]
 
 
 # --------------------------------------------------------------------------- server state
@@ -347,12 +51,18 @@ def parse_telegram_html(text: str) -> str:
 
 @dataclass
 class SentMessage:
-    """One accepted sendMessage or editMessageText call."""
+    """One accepted sendMessage, editMessageText or editMessageReplyMarkup call.
+
+    ``thread_id`` is the forum topic of the message (None: General, or no forum); an edit
+    carries its message's topic. ``reply_markup`` is the keyboard the message has after the
+    call (None: no keyboard)."""
 
     message_id: int
     chat_id: str
     text: str
     params: dict[str, str] = field(default_factory=dict)
+    thread_id: int | None = None
+    reply_markup: Markup | None = None
 
 
 @dataclass
@@ -361,9 +71,11 @@ class _Stored:
 
     chat: dict[str, object]
     text: str
-    entities: tuple[_Entity, ...]
+    entities: tuple[Entity, ...]
     content: tuple[object, ...]
     date: int
+    thread: int | None = None
+    markup: Markup | None = None
 
 
 _NO_RESULT = object()
@@ -415,6 +127,8 @@ _METHODS = (
     "getMe",
     "sendMessage",
     "editMessageText",
+    "editMessageReplyMarkup",
+    "answerCallbackQuery",
     "deleteWebhook",
     "setMyCommands",
     "deleteMyCommands",
@@ -576,8 +290,10 @@ class FakeBotAPI:
         token: str = "123:ABC",
         per_chat_per_minute: int | None = None,
         global_per_second: int | None = None,
+        callback_timeout: float = CALLBACK_TIMEOUT,
     ) -> None:
-        """Configure the fake; call start() (or use ``with``) to serve."""
+        """Configure the fake; call start() (or use ``with``) to serve. A callback query
+        not answered within ``callback_timeout`` seconds of its press can no longer be."""
         for limit in (per_chat_per_minute, global_per_second):
             if limit is not None and limit < 1:
                 raise ValueError("rate limits must be >= 1 or None")
@@ -606,6 +322,10 @@ class FakeBotAPI:
         self._faults: dict[str, deque[_Fault]] = {}
         self._closing = threading.Event()
         self._refusing = False
+        self._forums = Forums()
+        self._book = CallbackBook(callback_timeout)
+        self._markup_edits: list[SentMessage] = []
+        self._allowed_updates: frozenset[str] | None = None  # None: every kind
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -702,7 +422,120 @@ class FakeBotAPI:
                 self._changed.wait(remaining)
             return list(self._messages)
 
+    def topic_messages(self, chat_id: str | int, topic: int | None) -> list[SentMessage]:
+        """Accepted sends to one topic of a chat (None: its General topic), in order."""
+        key = _chat_for(str(chat_id))["id"]
+        with self._lock:
+            return [
+                m
+                for m in self._messages
+                if m.thread_id == topic and _chat_for(m.chat_id)["id"] == key
+            ]
+
+    def wait_for_topic(
+        self, chat_id: str | int, topic: int | None, n: int = 1, timeout: float = 10.0
+    ) -> list[SentMessage]:
+        """Wait until at least ``n`` messages went to ``topic`` of ``chat_id``; return those."""
+        deadline = time.monotonic() + timeout * WAIT_SCALE
+        while len(mine := self.topic_messages(chat_id, topic)) < n:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"expected {n} messages in {chat_id}/{topic}, got {len(mine)}")
+            with self._changed:
+                self._changed.wait(min(remaining, 0.2))
+        return mine
+
+    @property
+    def markup_edits(self) -> list[SentMessage]:
+        """Accepted editMessageReplyMarkup calls, in order (a copy)."""
+        with self._lock:
+            return list(self._markup_edits)
+
+    def keyboard(self, chat_id: str | int, message_id: int) -> Markup | None:
+        """The reply_markup a stored message has now (None: none; KeyError: no message)."""
+        with self._lock:
+            return self._stored[(_chat_for(str(chat_id))["id"], message_id)].markup
+
+    @property
+    def answers(self) -> list[CallbackAnswer]:
+        """Accepted answerCallbackQuery calls, in the order of their queries."""
+        with self._lock:
+            return self._book.answers()
+
+    def answer_for(self, query_id: str) -> CallbackAnswer | None:
+        """The answer to one callback query (None: not answered)."""
+        with self._lock:
+            return self._book.answer_for(query_id)
+
+    def unanswered(self) -> list[str]:
+        """Ids of the callback queries never answered, in press order."""
+        with self._lock:
+            return self._book.unanswered()
+
+    def wait_for_answer(self, query_id: str, timeout: float = 10.0) -> CallbackAnswer:
+        """Wait until the callback query ``query_id`` is answered; return the answer."""
+        deadline = time.monotonic() + timeout * WAIT_SCALE
+        with self._changed:
+            while (answer := self._book.answer_for(query_id)) is None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"callback query {query_id} was not answered")
+                self._changed.wait(remaining)
+            return answer
+
     # ----------------------------------------------------------------- control
+
+    def make_forum(self, chat_id: str | int, topics: list[int]) -> None:
+        """Make ``chat_id`` a forum supergroup with these topic ids (more may be added)."""
+        with self._lock:
+            self._forums.make_forum(_chat_for(str(chat_id))["id"], topics)
+
+    def delete_topic(self, chat_id: str | int, topic: int) -> None:
+        """Delete a forum topic and its messages: sends to it, and edits of its messages,
+        are refused from now on."""
+        key = _chat_for(str(chat_id))["id"]
+        with self._lock:
+            self._forums.delete_topic(key, topic)
+            for stored_key, stored in list(self._stored.items()):
+                if stored_key[0] == key and stored.thread == topic:
+                    del self._stored[stored_key]
+
+    def press(
+        self,
+        chat_id: str | int,
+        message_id: int,
+        callback_data: str,
+        user_id: int,
+        *,
+        check_button: bool = True,
+    ) -> str:
+        """Queue a ``callback_query`` Update: ``user_id`` pressed the button ``callback_data``
+        of a stored message. Return the query id. With ``check_button``, the message must
+        have that button now (LookupError otherwise), as a client only shows real buttons."""
+        key = _chat_for(str(chat_id))["id"]
+        with self._lock:
+            stored = self._stored.get((key, message_id))
+            if stored is None:
+                raise LookupError(f"no message {message_id} in {chat_id}")
+            if check_button and callback_data not in callback_data_of(stored.markup):
+                raise LookupError(f"message {message_id} has no button {callback_data!r}")
+            query_id = self._book.open(user_id, callback_data)
+            self._queue_update({
+                "callback_query": {
+                    "id": query_id,
+                    "from": {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"},
+                    "message": self._message_json(message_id, stored, edited=False),
+                    "chat_instance": str(zlib.crc32(str(key).encode("ascii"))),
+                    "data": callback_data,
+                }
+            })  # fmt: skip
+        return query_id
+
+    def _queue_update(self, update: dict[str, object]) -> None:
+        """Append an update with the next update_id (locked)."""
+        self._updates.append({"update_id": self._next_update, **update})
+        self._next_update += 1
+        self._changed.notify_all()
 
     def fail(
         self,
@@ -867,6 +700,10 @@ class FakeBotAPI:
             return self._edit_message_text(params)
         if key == "getupdates":
             return self._get_updates(params)
+        if key == "editmessagereplymarkup":
+            return self._edit_reply_markup(params)
+        if key == "answercallbackquery":
+            return self._answer_callback(params)
         return True
 
     def _get_me(self) -> dict[str, object]:
@@ -883,19 +720,42 @@ class FakeBotAPI:
         except ValueError:
             timeout, offset = 0.0, 0
         with self._changed:
-            self._updates = [u for u in self._updates if int(str(u["update_id"])) >= offset]
+            self._set_allowed(params.get("allowed_updates"))
+            self._updates = [u for u in self._updates if self._wanted(u, offset)]
             if not self._updates and timeout > 0:
                 self._changed.wait(min(timeout, 0.2))
+                self._updates = [u for u in self._updates if self._wanted(u, offset)]
             return list(self._updates)
 
+    def _set_allowed(self, raw: str | None) -> None:
+        """Keep the bot's ``allowed_updates`` (locked): like Telegram, a list given once holds
+        for later calls without one; an empty list means every kind again."""
+        if raw is None or raw == "":
+            return
+        try:
+            kinds = json.loads(raw)
+        except ValueError:
+            raise _ApiError(400, "Bad Request: can't parse allowed updates") from None
+        if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+            raise _ApiError(400, "Bad Request: can't parse allowed updates")
+        self._allowed_updates = frozenset(kinds) or None
+
+    def _wanted(self, update: dict[str, object], offset: int) -> bool:
+        """Whether a queued update is still to be handed out (locked): not confirmed by
+        ``offset``, and of a kind the bot allows (the others are dropped, as Telegram does)."""
+        if int(str(update["update_id"])) < offset:
+            return False
+        allowed = self._allowed_updates
+        return allowed is None or any(kind in allowed for kind in update if kind != "update_id")
+
     @staticmethod
-    def _render(params: dict[str, str]) -> tuple[str, tuple[_Entity, ...]]:
+    def _render(params: dict[str, str]) -> tuple[str, tuple[Entity, ...]]:
         """Validate ``text`` under ``parse_mode``; return plain text and entities."""
         text = params.get("text", "")
         mode = params.get("parse_mode", "").lower()
         if mode == "html":
             try:
-                plain, entities = _parse_html(text)
+                plain, entities = parse_html(text)
             except ValueError as exc:
                 raise _ApiError(400, f"Bad Request: can't parse entities: {exc}") from None
         elif mode in ("", "markdown", "markdownv2"):
@@ -947,29 +807,57 @@ class FakeBotAPI:
             "chat": dict(stored.chat),
             "text": stored.text,
         }
+        if stored.thread is not None:
+            out["message_thread_id"] = stored.thread
+            out["is_topic_message"] = True
         if stored.entities:
             out["entities"] = [e.to_json() for e in stored.entities]
+        if stored.markup is not None and "inline_keyboard" in stored.markup:
+            out["reply_markup"] = stored.markup
         if edited:
             out["edit_date"] = int(time.time())
         return out
+
+    def _chat(self, chat_id: str) -> dict[str, object]:
+        """The Chat object of ``chat_id``: a forum is a supergroup (locked)."""
+        chat = _chat_for(chat_id)
+        if self._forums.is_forum(chat["id"]):
+            chat.update(type="supergroup", is_forum=True)
+        return chat
+
+    @staticmethod
+    def _markup(params: dict[str, str]) -> Markup | None:
+        """The validated reply_markup of a call, or raise 400."""
+        try:
+            return parse_markup(params.get("reply_markup"))
+        except KeyboardError as exc:
+            raise _ApiError(400, str(exc)) from None
 
     def _send_message(self, params: dict[str, str]) -> dict[str, object]:
         """Answer sendMessage."""
         chat_id = params.get("chat_id", "")
         if not chat_id:
             raise _ApiError(400, "Bad Request: chat_id is empty")
-        chat = _chat_for(chat_id)
+        _chat_for(chat_id)
         plain, entities = self._render(params)
-        content = (plain, entities, params.get("reply_markup", ""))
+        markup = self._markup(params)
         with self._lock:
+            chat = self._chat(chat_id)
+            try:
+                thread = self._forums.thread_of(chat["id"], params.get("message_thread_id"))
+            except ForumError as exc:
+                raise _ApiError(400, str(exc)) from None
             now = time.monotonic()
-            self._check_rate(chat_id, now)
+            self._check_rate(chat_id, now)  # by chat: topics share their chat's pace
             self._note_accepted(chat_id, now)
             message_id = self._next_id
             self._next_id += 1
-            stored = _Stored(chat, plain, entities, content, int(time.time()))
+            content = (plain, entities, markup)
+            stored = _Stored(chat, plain, entities, content, int(time.time()), thread, markup)
             self._stored[(chat["id"], message_id)] = stored
-            sent = SentMessage(message_id, chat_id, params.get("text", ""), dict(params))
+            sent = SentMessage(
+                message_id, chat_id, params.get("text", ""), dict(params), thread, markup
+            )
             self._messages.append(sent)
             self._changed.notify_all()
             listener = self._listener
@@ -977,8 +865,9 @@ class FakeBotAPI:
             listener("sendMessage", sent)
         return self._message_json(message_id, stored, edited=False)
 
-    def _edit_message_text(self, params: dict[str, str]) -> dict[str, object]:
-        """Answer editMessageText."""
+    @staticmethod
+    def _target(params: dict[str, str]) -> tuple[str, object, int]:
+        """The chat_id, chat key and message_id an edit addresses, or raise 400."""
         if params.get("inline_message_id"):
             raise _ApiError(400, "Bad Request: message to edit not found")
         chat_id = params.get("chat_id", "")
@@ -986,15 +875,43 @@ class FakeBotAPI:
             raise _ApiError(400, "Bad Request: chat_id is empty")
         if not params.get("message_id"):
             raise _ApiError(400, "Bad Request: message identifier is not specified")
-        chat = _chat_for(chat_id)
+        key = _chat_for(chat_id)["id"]
         try:
-            message_id = int(params["message_id"])
+            return chat_id, key, int(params["message_id"])
         except ValueError:
             raise _ApiError(400, "Bad Request: message to edit not found") from None
+
+    def _edit_message_text(self, params: dict[str, str]) -> dict[str, object]:
+        """Answer editMessageText. Telegram's rule: an edit without ``reply_markup`` removes
+        the message's inline keyboard, so a bot that keeps buttons sends them on every edit."""
+        target = self._target(params)
         plain, entities = self._render(params)
-        content = (plain, entities, params.get("reply_markup", ""))
+        content = (plain, entities, self._markup(params))
+        return self._apply_edit("editMessageText", params, target, content)
+
+    def _edit_reply_markup(self, params: dict[str, str]) -> dict[str, object]:
+        """Answer editMessageReplyMarkup: the buttons alone change (none: removed)."""
+        target = self._target(params)
+        markup = self._markup(params)
         with self._lock:
-            stored = self._stored.get((chat["id"], message_id))
+            stored = self._stored.get((target[1], target[2]))
+            if stored is None:
+                raise _ApiError(400, "Bad Request: message to edit not found")
+            content = (stored.content[0], stored.content[1], markup)
+        return self._apply_edit("editMessageReplyMarkup", params, target, content)
+
+    def _apply_edit(
+        self,
+        method: str,
+        params: dict[str, str],
+        target: tuple[str, object, int],
+        content: tuple[object, ...],
+    ) -> dict[str, object]:
+        """Replace a stored message's content, or refuse: gone, not modified, or paced."""
+        chat_id, key, message_id = target
+        plain, entities, markup = content
+        with self._lock:
+            stored = self._stored.get((key, message_id))
             if stored is None:
                 raise _ApiError(400, "Bad Request: message to edit not found")
             if stored.content == content:
@@ -1002,14 +919,28 @@ class FakeBotAPI:
             now = time.monotonic()
             self._check_rate(chat_id, now)
             self._note_accepted(chat_id, now)
-            stored.text, stored.entities, stored.content = plain, entities, content
-            edit = SentMessage(message_id, chat_id, params.get("text", ""), dict(params))
-            self._edits.append(edit)
+            stored.text, stored.entities = cast(str, plain), cast(tuple[Entity, ...], entities)
+            stored.content, stored.markup = content, cast(Markup | None, markup)
+            edit = SentMessage(
+                message_id, chat_id, params.get("text", ""), dict(params), stored.thread,
+                stored.markup,
+            )  # fmt: skip
+            (self._edits if method == "editMessageText" else self._markup_edits).append(edit)
             self._changed.notify_all()
             listener = self._listener
         if listener is not None:
-            listener("editMessageText", edit)
+            listener(method, edit)
         return self._message_json(message_id, stored, edited=True)
+
+    def _answer_callback(self, params: dict[str, str]) -> bool:
+        """Answer answerCallbackQuery: once per query, before it times out."""
+        with self._lock:
+            try:
+                self._book.answer(params)
+            except KeyboardError as exc:
+                raise _ApiError(400, str(exc)) from None
+            self._changed.notify_all()
+        return True
 
 
 # --------------------------------------------------------------------------- standalone
