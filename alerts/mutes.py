@@ -67,11 +67,13 @@ Keyboard = tuple[tuple[Button, ...], ...]  # rows of buttons
 @dataclass(frozen=True, slots=True)
 class Pressed:
     """The outcome of a press: the answer shown to whoever pressed (``alert``: as a dialog),
-    and the message's new keyboard (None: unchanged)."""
+    and the message's new keyboard (None: unchanged) in ``chat``, addressed as its alert was
+    (a channel's @name and its numeric id are paced apart)."""
 
     answer: str
     alert: bool = False
     keyboard: Keyboard | None = None
+    chat: str = ""
 
 
 @dataclass(frozen=True, slots=True)
