@@ -4,6 +4,12 @@
 What a mute silences and for how long is the policy of ``alerts.mutes``; this module reads and
 writes the store for it. Its clock is a parameter, so that a mute's expiry is tested without
 waiting a day. Who may press is checked before (``telegram.CommandListener``).
+
+Crash safety: a press is one store transaction (the mute, or its end), then the answer, then
+the new buttons. A bot killed in between has the mute stored and the old buttons shown; a
+press Telegram hands out again after a restart (its update was not yet confirmed) acts again,
+and acting twice is acting once: a mute again is the same mute, an unmute again ends nothing.
+Nothing is sent to the chat by a press, so nothing can be sent twice.
 """
 
 from __future__ import annotations
