@@ -159,8 +159,8 @@ class FeedState:
 @dataclass(frozen=True, slots=True)
 class Mute:
     """A rule, a source (a feed's name) or a story (an alert key) silenced until ``until``
-    (``alerts.mutes``): by whom (None: from the command line of an admin unknown), from which
-    alert's button (``origin``, "" from a command), and how many matches it held back."""
+    (``alerts.mutes``), by whom, from which alert's button (``origin``; "": a command), and
+    how many matches it held back."""
 
     kind: MuteKind
     target: str
@@ -172,9 +172,8 @@ class Mute:
 
 @dataclass(frozen=True, slots=True)
 class MuteButton:
-    """What a button under an alert does, kept in the store under its short ``id`` (its
-    ``callback_data`` has 64 bytes at most): mute or unmute ``kind`` ``target``, from the
-    message of alert ``alert_key``."""
+    """What a button under alert ``alert_key`` does (mute or unmute ``kind`` ``target``), kept
+    under the short ``id`` its ``callback_data`` carries (64 bytes at most)."""
 
     id: str
     action: Literal["mute", "unmute"]

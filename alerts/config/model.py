@@ -243,11 +243,7 @@ class RuleConfig(Section):
     )
     chat: Chat | None = Field(None, description="overrides telegram.chat")
     silent: bool = Field(False, description="send without a notification sound")
-    buttons: bool | None = Field(
-        None,
-        description="mute buttons under its alerts (Mute rule 24h, Mute source 24h, Mute "
-        "story), for telegram.admins; null: as its chat says in chats:",
-    )
+    buttons: bool | None = Field(None, description="admins' mute buttons; null: as chats: says")
 
     @model_validator(mode="after")
     def _has_terms(self) -> RuleConfig:
@@ -261,11 +257,7 @@ class ChatConfig(Section):
 
     Features that act per chat (alert buttons, digests, quiet hours) add their keys here."""
 
-    buttons: bool = Field(
-        False,
-        description="mute buttons under the alerts of this chat's rules (a rule's own "
-        "buttons: wins), for telegram.admins",
-    )
+    buttons: bool = Field(False, description="admins' mute buttons under its rules' alerts")
 
 
 class Config(Section):
