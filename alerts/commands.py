@@ -264,11 +264,15 @@ def _listen(service: Service, destination: Destination) -> None:
 
     if isinstance(destination, TelegramDestination):
         from alerts.delivery.telegram import CommandListener
-        from alerts.ops.commands import AdminCommands
+        from alerts.ops.commands import IMMEDIATE, AdminCommands
 
         commands = AdminCommands(lambda: service.ctx, service.wake.set)
+        # Buttons under alerts only where presses are answered: by this long-running bot.
+        destination.keyboards = commands.muting.keyboard
 
         def admins() -> list[int]:
             return service.ctx.config.telegram.admins
 
-        service.listener = CommandListener(destination, admins, commands.table())
+        service.listener = CommandListener(
+            destination, admins, commands.table(), commands.muting.press, IMMEDIATE
+        )

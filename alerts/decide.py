@@ -18,6 +18,8 @@ the entries the store committed). The policies decided here:
   computed, so a streak of any length cannot overflow), or the server's Retry-After when longer
   (at most a day); it is never given up, except on 410 Gone, which stops its polling. A stored
   next try further ahead than that is a clock's error, not a backoff (:func:`waiting`).
+- **Mutes** (``alerts.mutes``). A match of a muted rule or source is held: recorded and
+  counted on its mute, not alerted.
 - **Health.** A feed failing for ``polling.broken_after`` is reported to the admins once, and
   once more when it works again; a 410 is reported at once (``message.notices``).
 """
@@ -44,6 +46,7 @@ from alerts.models import (
     StoryVectors,
     TripStatus,
 )
+from alerts.mutes import Muted
 from alerts.rules import RuleSet
 from alerts.select import NONE_SKIPPED, Selection, Skipped, kept_note, note
 from alerts.select import select_new as select_new  # its home before alerts.select
@@ -158,7 +161,8 @@ def changed(policy: Policy, feed: FeedConfig, read: FeedForUpdate, fetched: Fetc
             now: datetime, said: str | None = None) -> Decision:  # fmt: skip
     """A new body: record every item as seen; ``fresh`` (from :func:`select_new`) may alert;
     ``said`` is the feed's note for ``status`` (``alerts.select.note``)."""
-    stories = Stories(policy.config, policy.rules, policy.window, policy.memo, feed, now)
+    muted = Muted.of(read.mutes, now)  # a muted rule's or source's match is held, not queued
+    stories = Stories(policy.config, policy.rules, policy.window, policy.memo, feed, now, muted)
     for item in fresh:
         stories.add(item)
     change, notices = _recovery(policy, feed, read.state, now)
@@ -169,6 +173,7 @@ def changed(policy: Policy, feed: FeedConfig, read: FeedForUpdate, fetched: Fetc
         alerts=tuple(stories.alerts), joins=tuple(stories.joins),
         max_edits=policy.config.dedup.max_edits, window=tuple(stories.entries()),
         notices=notices, vectors=tuple(v for _, v in vectored), error=said,
+        held=tuple(stories.held),
     )  # fmt: skip
     return Decision(intent, len(items), len(fresh), tuple(stories.suppressed), change, vectored)
 

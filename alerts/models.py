@@ -16,6 +16,7 @@ from alerts.target import Target, split_destination
 TripStatus = Literal["ok", "not_modified", "unchanged", "failed", "gone", "backoff", "error"]
 HealthChange = Literal["broken", "recovered", "gone"]
 TermKind = Literal["entity", "phrase", "regex"]  # what a rule term is (``TermHit.kind``)
+MuteKind = Literal["rule", "source", "story"]  # what a mute silences (``alerts.mutes``)
 Vector = bytes  # a story's text embedded: int8 codes of a unit vector (``dedup.vectors``)
 
 
@@ -164,12 +165,40 @@ class FeedState:
 
 
 @dataclass(frozen=True, slots=True)
+class Mute:
+    """A rule, a source (a feed's name) or a story (an alert key) silenced until ``until``
+    (``alerts.mutes``), by whom, from which alert's button (``origin``; "": a command), and
+    how many matches it held back."""
+
+    kind: MuteKind
+    target: str
+    until: datetime
+    by: int | None = None
+    origin: str = ""
+    held: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MuteButton:
+    """What a button under alert ``alert_key`` does (mute or unmute ``kind`` ``target``), kept
+    under the short ``id`` its ``callback_data`` carries (64 bytes at most)."""
+
+    id: str
+    action: Literal["mute", "unmute"]
+    kind: MuteKind
+    target: str
+    alert_key: str
+
+
+@dataclass(frozen=True, slots=True)
 class FeedForUpdate:
-    """What one trip reads of its feed, in one read before the fetch: the feed's state and
-    the ids of the items already seen in it (kept for ``items.retention``)."""
+    """What one trip reads of its feed, in one read before the fetch: the feed's state, the
+    ids of the items already seen in it (kept for ``items.retention``), and the mutes stored
+    (active or not: the trip's ``now`` decides)."""
 
     state: FeedState
     seen: frozenset[str] = frozenset()
+    mutes: tuple[Mute, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +245,7 @@ class FeedUpdateIntent:
     already in the window (``vectors``); "not_modified" and "unchanged" only refresh the
     validators and ``last_success``; "failed" and "gone" count the failure and set
     ``next_poll``. Health (``failing_since``, ``reported_broken``) and the operators' notices
-    are written with it."""
+    are written with it, and the matches mutes held back (``held``, counted per mute)."""
 
     feed_url: str
     status: TripStatus
@@ -235,6 +264,7 @@ class FeedUpdateIntent:
     notices: tuple[Notice, ...] = ()
     window: tuple[WindowEntry, ...] = ()
     vectors: tuple[StoryVectors, ...] = ()
+    held: tuple[tuple[MuteKind, str], ...] = ()  # a muted match, by the mute that held it
 
 
 @dataclass(frozen=True, slots=True)

@@ -239,6 +239,7 @@ def _log(trip: Trip, decision: Decision, queued: int) -> None:
         skipped = trip.skipped  # unseen items that may not alert, by reason (``alerts.select``)
         event(log, logging.INFO, "feed_polled", feed_url=url, items=decision.items,
               new_items=decision.new_items, alerts=queued, joined=len(intent.joins) or None,
+              muted=len(intent.held) or None,
               skipped_too_old=skipped.too_old or None,
               skipped_first_sight=skipped.first_sight or None)  # fmt: skip
     elif intent.status in ("not_modified", "unchanged"):

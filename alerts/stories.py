@@ -41,6 +41,7 @@ from alerts.models import (
     Vector,
     WindowEntry,
 )
+from alerts.mutes import NOT_MUTED, Held, Muted
 from alerts.rules import RuleSet
 
 LEAD_CHARS = 200  # a lead is the summary's first sentence or two: what a retelling retells
@@ -80,8 +81,9 @@ class Stories:
     """The alerts, cluster joins, window entries and vectors of one trip's new items."""
 
     def __init__(self, config: Config, rules: RuleSet, window: StoryWindow, memo: Memo | None,
-                 feed: FeedConfig, now: datetime) -> None:  # fmt: skip
+                 feed: FeedConfig, now: datetime, muted: Muted = NOT_MUTED) -> None:  # fmt: skip
         self.config, self.rules, self.window, self.feed, self.now = config, rules, window, feed, now
+        self.muted, self.held = muted, list[Held]()  # mutes, and the matches they held back
         self.labels = frozenset([feed.display_name, *feed.tags])
         self.style = MessageStyle(config.message.timezone, config.telegram.link_preview)
         self.meaning = Meaning(memo, semantic_policy(config.dedup))
@@ -94,7 +96,8 @@ class Stories:
 
     def add(self, item: FeedItem) -> None:
         """Rules, then dedup per destination, then render."""
-        matches = self.rules.match(item, self.labels)
+        matches, held = self.muted.hold(self.rules.match(item, self.labels), self.feed.display_name)
+        self.held += held  # recorded, not alerted (``alerts.mutes``); it may still join below
         lead = summarize(item.title, item.content_html, LEAD_CHARS) if matches else ""
         key = story_key(item.title, item.link, self.feed.url, item.item_id, lead)
         meaning = self.meaning if matches else None  # only matched stories are embedded

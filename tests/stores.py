@@ -19,7 +19,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from alerts.models import Alert, ClusterJoin, FeedUpdateIntent, Notice, StoryKey, StoryVectors
+from alerts.models import (
+    Alert,
+    ClusterJoin,
+    FeedUpdateIntent,
+    Mute,
+    MuteButton,
+    Notice,
+    StoryKey,
+    StoryVectors,
+)
 from alerts.store import Store, StoreType
 
 NOW = datetime(2026, 6, 13, 12, 0, tzinfo=UTC)
@@ -112,7 +121,7 @@ class Filled:
 
 def fill_store(store: StoreType) -> Filled:
     """Something of each kind: a failing feed due to be reported, an item past retention,
-    pending, sent and failed alerts, a sent alert with an edit waiting, a kept value."""
+    pending, sent and failed alerts, a sent alert with an edit waiting, a kept value, a mute."""
     store.update_feed(failure("bad", failing_since=NOW - timedelta(days=2)), NOW)
     store.update_feed(poll("old", ["o"], []), NOW - timedelta(days=40))
     store.update_feed(poll("u", ["a", "b"], [alert(1), alert(2), alert(3)]), NOW)
@@ -121,6 +130,7 @@ def fill_store(store: StoreType) -> Filled:
     store.mark_failed(second.id, "Forbidden")
     store.update_feed(poll("v", ["x"], [], (ClusterJoin("k1", "Other", "v", "x"),)), NOW)
     store.set_meta("paused", "yes")
+    store.mute(Mute("rule", "muted", NOW + timedelta(hours=1)), NOW)
     return Filled(sent=first.id, pending=third.id)
 
 
@@ -159,12 +169,18 @@ CALLS: dict[str, Callable[[StoreType, Filled], object]] = {
     "get_meta": lambda s, f: s.get_meta("paused"),
     "set_meta": lambda s, f: s.set_meta("paused", None),
     "prune": lambda s, f: s.prune(NOW, timedelta(days=30), timedelta(hours=48)),
+    "mutes": lambda s, f: s.mutes(),
+    "mute": lambda s, f: s.mute(Mute("rule", "r", NOW + timedelta(hours=1)), NOW),
+    "unmute": lambda s, f: s.unmute("rule", "muted"),
+    "save_buttons": lambda s, f: s.save_buttons([MuteButton("m1", "mute", "rule", "r", "k1")], NOW),
+    "button": lambda s, f: s.button("m1"),
+    "alert_of": lambda s, f: s.alert_of("k1"),
 }
 WRITES = {
     "update_feed", "queue_notice", "save_vectors",
     "mark_sending", "mark_sent", "mark_attempt", "mark_doubt", "mark_failed", "mark_edited",
     "log_unanswered", "pull_back_sends", "move_chat",
-    "redrive", "set_meta", "prune",
+    "redrive", "set_meta", "prune", "mute", "unmute", "save_buttons",
 }  # fmt: skip
 
 

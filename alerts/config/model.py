@@ -241,6 +241,7 @@ class RuleConfig(Section):
     )
     chat: Chat | None = Field(None, description="overrides telegram.chat (CHAT/TOPIC: a topic)")
     silent: bool = Field(False, description="send without a notification sound")
+    buttons: bool | None = Field(None, description="admins' mute buttons; null: as chats: says")
 
     @model_validator(mode="after")
     def _has_terms(self) -> RuleConfig:
@@ -253,6 +254,8 @@ class ChatConfig(Section):
     """Settings of one destination chat, keyed in ``chats:`` by the chat as rules name it.
 
     Features that act per chat (alert buttons, digests, quiet hours) add their keys here."""
+
+    buttons: bool = Field(False, description="admins' mute buttons under its rules' alerts")
 
 
 class Config(Section):

@@ -99,7 +99,7 @@ class Replies:
             await asyncio.sleep(max(0.0, sent[0] + period - self._clock()))
 
     async def _answer(self, chat: int, command: str, waiting: _Waiting) -> None:
-        reply = await _run(command, waiting.run)
+        reply = await run_command(command, waiting.run)
         for _ in range(MAX_TRIES):
             try:
                 await self._send(chat, reply[:MAX_REPLY])
@@ -126,7 +126,7 @@ class Replies:
                 await waiting.refused(reason)
 
 
-async def _run(command: str, run: Run) -> str:
+async def run_command(command: str, run: Run) -> str:
     """The command's reply; a command that fails says so (and is logged), it does not vanish."""
     try:
         return await run()

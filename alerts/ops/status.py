@@ -1,4 +1,5 @@
-"""What `bot.py status` and `/status` say: feeds, alerts, uptime (formatting of store facts)."""
+"""What `bot.py status` and `/status` say: feeds, alerts, mutes, uptime (formatting of store
+facts)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from alerts.config import Config
 from alerts.logs import redact
 from alerts.message.notices import span
 from alerts.models import FeedState
+from alerts.ops.mutes import mute_lines
 from alerts.select import NOTE_PREFIX, is_note
 from alerts.store import FAILED, PAUSED_KEY, PENDING, SENT, STARTED_KEY, Store
 
@@ -72,4 +74,7 @@ def status_text(
     for entry in store.failed(limit=5):
         lines.append(f'  FAILED   {entry.alert.chat}: "{entry.alert.title}": {entry.last_error}'
                      " (/redrive or bot.py redrive to retry)")  # fmt: skip
+    muted = mute_lines(store, now)
+    if muted:  # matches of a muted rule or source are recorded, not alerted
+        lines += [f"Mutes: {len(muted)} (/unmute NAME, or the Unmute button, ends one)", *muted]
     return "\n".join(lines)

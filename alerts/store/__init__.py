@@ -3,8 +3,8 @@
 It keeps each feed's state (validators, error streak, health), the items seen per feed, the
 stories alerted recently (the dedup window is loaded from them, and the clusters of their other
 sources), the outbox of alerts and operator notices with their delivery status, the log of
-sends that paces each chat, and a few kept values (paused, started at). Times are UNIX
-seconds (UTC) inside, aware datetimes outside.
+sends that paces each chat, the mutes and the buttons under alerts, and a few kept values
+(paused, started at). Times are UNIX seconds (UTC) inside, aware datetimes outside.
 
 Transaction rules: every write method is one transaction, all of it or none of it. A poll of a
 feed reads once (``feed_for_update``: its state and seen ids) and writes once
@@ -17,12 +17,14 @@ crash in between is told apart. Any failure of the database is a ``StoreError`` 
 ``Store`` is the SQLite backend, made of one mixin per side over the connection:
 ``connection`` (open, lock file, WAL, transactions), ``schema`` (migrations), ``feeds`` (the
 poll side), ``outbox`` (the delivery side), ``operators`` (status, re-drive, kept values,
-retention). ``protocol`` lists the public methods by side and topic for a second backend.
+retention), ``mutes`` (mutes and the buttons under alerts). ``protocol`` lists the public
+methods by side and topic for a second backend.
 """
 
 from __future__ import annotations
 
 from alerts.store.feeds import FeedsMixin
+from alerts.store.mutes import MutesMixin
 from alerts.store.operators import OperatorsMixin
 from alerts.store.outbox import OutboxMixin
 from alerts.store.protocol import (
@@ -49,7 +51,7 @@ __all__ = [
 ]
 
 
-class Store(FeedsMixin, OutboxMixin, OperatorsMixin):
+class Store(FeedsMixin, OutboxMixin, OperatorsMixin, MutesMixin):
     """The SQLite state file; one instance per process, used from one thread."""
 
 

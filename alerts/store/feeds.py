@@ -4,9 +4,10 @@ after their trip (``save_vectors``).
 
 A trip reads its feed's state and seen ids in one read transaction (``feed_for_update``) and
 writes everything it decided in one write transaction (``update_feed``): validators, seen
-items, new stories and their alerts, cluster joins, the failure count and health, and the
-operators' notices. A crash leaves all of a trip or none: an item is never marked seen without
-its alert queued, and a feed's failure is never counted without its notice.
+items, new stories and their alerts, cluster joins, the failure count and health, the
+operators' notices, and the matches mutes held back (the mutes are read with the state). A
+crash leaves all of a trip or none: an item is never marked seen without its alert queued,
+and a feed's failure is never counted without its notice.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from alerts.models import (
     WindowEntry,
 )
 from alerts.store.connection import Connection, dt, ts
+from alerts.store.mutes import count_held, read_mutes, story_muted
 from alerts.store.outbox import insert_notice
 from alerts.store.protocol import SENT, RecentStory
 
@@ -47,8 +49,9 @@ class FeedsMixin(Connection):
         with self._read() as db:
             row = db.execute(_STATE_SQL + " WHERE url = ?", (url,)).fetchone()
             seen = db.execute("SELECT item_id FROM items WHERE feed_url = ?", (url,)).fetchall()
+            mutes = read_mutes(db)
         state = _state(row) if row else FeedState(url=url)
-        return FeedForUpdate(state, frozenset(str(r[0]) for r in seen))
+        return FeedForUpdate(state, frozenset(str(r[0]) for r in seen), mutes)
 
     def update_feed(self, intent: FeedUpdateIntent, now: datetime) -> frozenset[str]:
         """The one write of a trip, whatever its outcome; returns the keys of the alerts it
@@ -141,6 +144,7 @@ def _record_changed(db: sqlite3.Connection, intent: FeedUpdateIntent, t: float) 
     for join in intent.joins:
         _record_join(db, join, intent.max_edits, t)
     _record_vectors(db, intent.vectors)
+    count_held(db, intent.held)
     return queued
 
 
@@ -206,13 +210,14 @@ def _record_vectors(db: sqlite3.Connection, vectors: Sequence[StoryVectors]) -> 
 
 
 def _record_join(db: sqlite3.Connection, join: ClusterJoin, max_edits: int, t: float) -> None:
-    """A new source for a story: if its message is out, queue one edit (within the cap)."""
+    """A new source for a story: if its message is out, queue one edit (within the cap and
+    unless the story is muted)."""
     added = db.execute(
         "INSERT INTO cluster_sources (alert_key, source, feed_url, item_id, added_at)"
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         (join.alert_key, join.source, join.feed_url, join.item_id, t),
     ).rowcount
-    if added:
+    if added and not story_muted(db, join.alert_key, t):
         db.execute(
             "UPDATE outbox SET edit_pending = 1 WHERE key = ? AND status = ?"
             " AND message_id IS NOT NULL AND edits < ?",

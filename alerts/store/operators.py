@@ -4,7 +4,8 @@ failed alerts, small values kept across runs (paused, started at), and retention
 Retention: seen items and sent alerts are kept for ``items.retention`` (an item still listed by
 its feed is seen again at every poll, so it is never forgotten while the feed shows it); the
 window's stories for the dedup window; the send log for an hour (pacing looks back a minute
-at most: 20 messages a minute to a channel).
+at most: 20 messages a minute to a channel); mutes until they end, and the buttons of an
+alert as long as the alert.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import datetime, timedelta
 
 from alerts.models import OutboxEntry
 from alerts.store.connection import Connection, ts
+from alerts.store.mutes import prune_mutes
 from alerts.store.outbox import ENTRY_SQL, entry_of
 from alerts.store.protocol import FAILED, NOTICE_RULE, PENDING, SENT
 
@@ -90,4 +92,5 @@ class OperatorsMixin(Connection):
                 "DELETE FROM cluster_sources WHERE alert_key NOT IN (SELECT key FROM outbox)"
             )
             db.execute("DELETE FROM send_log WHERE at < ?", (ts(now) - _SEND_LOG_KEPT,))
+            removed += prune_mutes(db, ts(now))
         return removed

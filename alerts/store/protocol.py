@@ -22,6 +22,9 @@ from alerts.models import (
     FeedForUpdate,
     FeedState,
     FeedUpdateIntent,
+    Mute,
+    MuteButton,
+    MuteKind,
     Notice,
     OutboxEntry,
     StoryKey,
@@ -160,7 +163,34 @@ class OperatorStore(Protocol):
         """Forget seen items and sent alerts past retention, and stories past the window."""
 
 
-class StoreType(FeedStore, OutboxStore, OperatorStore, Protocol):
+class MuteStore(Protocol):
+    """Mutes and the buttons under alerts (``alerts.mutes``; a trip reads the mutes in
+    ``feed_for_update`` and counts what they held in ``update_feed``).
+
+    mutes: mutes, mute, unmute
+    buttons: save_buttons, button, alert_of
+    """
+
+    def mutes(self) -> list[Mute]:
+        """Every stored mute, soonest to end first (ended ones until they are pruned)."""
+
+    def mute(self, mute: Mute, now: datetime) -> None:
+        """Start (or replace) a mute; a muted story's waiting edit is dropped."""
+
+    def unmute(self, kind: MuteKind, target: str) -> Mute | None:
+        """End a mute; the mute as it was, or None if there was none."""
+
+    def save_buttons(self, buttons: Sequence[MuteButton], now: datetime) -> None:
+        """What each button does, under its id; a button already stored is kept."""
+
+    def button(self, button_id: str) -> MuteButton | None:
+        """What the button with this id does; None if unknown (or pruned)."""
+
+    def alert_of(self, alert_key: str) -> OutboxEntry | None:
+        """The outbox entry of an alert (a button's message), if it is still kept."""
+
+
+class StoreType(FeedStore, OutboxStore, OperatorStore, MuteStore, Protocol):
     """A whole store: the three sides and its life cycle.
 
     life cycle: close

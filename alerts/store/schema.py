@@ -88,6 +88,22 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE outbox ADD COLUMN topic INTEGER;
     """,
+    # 8: mutes. A rule, source or story silenced until an expiry (from a button or /mute),
+    # with how many matches it held back; and what each button under an alert does, under
+    # the short id its callback_data carries (64 bytes at most: the state stays here).
+    """
+    CREATE TABLE mutes (
+        kind TEXT NOT NULL, target TEXT NOT NULL, until REAL NOT NULL, by INTEGER,
+        origin TEXT NOT NULL DEFAULT '', held INTEGER NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (kind, target)
+    ) WITHOUT ROWID;
+    CREATE TABLE buttons (
+        id TEXT PRIMARY KEY, action TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL,
+        alert_key TEXT NOT NULL, created_at REAL NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX buttons_alert_key ON buttons (alert_key);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
@@ -20,11 +20,12 @@ from typing import TypeVar
 from alerts.errors import InDoubtError, InvalidTokenError, NotifyError
 from alerts.logs import event
 from alerts.models import Alert
+from alerts.mutes import Keyboard
 
 # Specs: PTB 22 warns on every RetryAfter unless durations are timedeltas (PTB_TIMEDELTA).
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-from telegram import LinkPreviewOptions, Message
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -43,6 +44,16 @@ from telegram.request import HTTPXRequest
 
 log = logging.getLogger("alerts.delivery.telegram")
 T = TypeVar("T")
+Keyboards = Callable[[Alert], Keyboard | None]  # the buttons under an alert (``ops.mutes``)
+
+
+def markup_of(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
+    """Our rows of buttons as PTB's inline keyboard."""
+    if keyboard is None:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in keyboard]
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +77,9 @@ class TelegramDestination:
 
     The destination is the boundary of the Telegram library: whatever PTB raises, even an
     exception it was not meant to raise, leaves as a ``NotifyError`` (``_convert``).
+    ``keyboards``, when set, gives the buttons under an alert: sent with it, and sent again
+    with every edit of its text, since an edit without ``reply_markup`` removes them (Specs:
+    https://core.telegram.org/bots/api#editmessagetext).
     """
 
     def __init__(
@@ -86,6 +100,7 @@ class TelegramDestination:
             ),
         )
         self._ready = False
+        self.keyboards: Keyboards | None = None
 
     async def start(self) -> None:
         """Log in (getMe): a bad token fails here, not at the first alert."""
@@ -107,6 +122,7 @@ class TelegramDestination:
                 parse_mode=ParseMode.HTML,
                 disable_notification=alert.disable_notification,
                 link_preview_options=LinkPreviewOptions(is_disabled=not alert.link_preview),
+                reply_markup=self._markup(alert),
             ),
         )
         if not isinstance(message, Message):  # e.g. {"ok": true, "result": true}
@@ -131,11 +147,36 @@ class TelegramDestination:
                     message_id=message_id,
                     parse_mode=ParseMode.HTML,
                     link_preview_options=LinkPreviewOptions(is_disabled=not alert.link_preview),
+                    reply_markup=self._markup(alert),
                 ),
             )
         except NotifyError as e:
             if not (e.permanent and "not modified" in e.reason.lower()):
                 raise
+
+    async def edit_buttons(self, chat: str, message_id: int, keyboard: Keyboard | None) -> None:
+        """editMessageReplyMarkup: the buttons alone change; "not modified" is success."""
+        try:
+            await _guarded(
+                chat,
+                self.bot.edit_message_reply_markup(
+                    chat_id=chat, message_id=message_id, reply_markup=markup_of(keyboard)
+                ),
+            )
+        except NotifyError as e:
+            if not (e.permanent and "not modified" in e.reason.lower()):
+                raise
+
+    def _markup(self, alert: Alert) -> InlineKeyboardMarkup | None:
+        """The alert's buttons; if they cannot be had (the store failing), the alert goes
+        without them rather than not at all."""
+        if self.keyboards is None:
+            return None
+        try:
+            return markup_of(self.keyboards(alert))
+        except Exception as e:
+            event(log, logging.ERROR, "keyboard_failed", chat_id=alert.chat, error=repr(e))
+            return None
 
     async def admin_notice(self, admins: list[int], text: str) -> None:
         """A plain message to each admin's private chat; failures are only logged."""
