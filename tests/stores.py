@@ -188,6 +188,8 @@ CALLS: dict[str, Callable[[StoreType, Filled], object]] = {
     "set_meta": lambda s, f: s.set_meta("paused", None),
     "prune": lambda s, f: s.prune(NOW, timedelta(days=30), timedelta(hours=48)),
 }
+# The life cycle: what a closed store does with these is not an error to test.
+LIFE_CYCLE = {"check_file", "close"}
 WRITES = {
     "update_feed", "queue_notice", "save_vectors",
     "mark_sending", "mark_sent", "mark_attempt", "mark_doubt", "mark_failed", "mark_edited",

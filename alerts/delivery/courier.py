@@ -15,7 +15,7 @@ from alerts.logs import event
 from alerts.message.notices import refused_notices
 from alerts.message.render import with_sources
 from alerts.models import OutboxEntry
-from alerts.store import NOTICE_RULE, PAUSED_KEY, Store
+from alerts.store import NOTICE_RULE, PAUSED_KEY, StoreType
 
 log = logging.getLogger("alerts.delivery.courier")
 
@@ -64,7 +64,7 @@ class Courier:
     """Delivers pending alerts (and edits) from the store through one destination."""
 
     def __init__(
-        self, store: Store, destination: Destination, admins: list[int] | None = None
+        self, store: StoreType, destination: Destination, admins: list[int] | None = None
     ) -> None:
         self.store = store
         self.destination = destination

@@ -32,6 +32,9 @@ class Cursor(Protocol):
     def fetchall(self) -> list[Any]:
         """Every row left."""
 
+    def __iter__(self) -> Iterator[Any]:
+        """The rows, one at a time."""
+
 
 class Db(Protocol):
     """A database inside one transaction: what the mixins' helpers run their SQL on."""

@@ -16,10 +16,15 @@ A URL is shown (errors, logs, ``status``) without its password: ``redact``.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from alerts.errors import StoreError
 from alerts.store.protocol import StoreType
+
+if TYPE_CHECKING:
+    from alerts.store import Store
+    from alerts.store.pg_store import PgStore
 
 SCHEMES = ("postgresql://", "postgres://")
 ENV = "DATABASE_URL"
@@ -66,7 +71,11 @@ def shown(state: str) -> str:
 def open_store(state: str, *, lock: bool = False) -> StoreType:
     """The store at ``location(state)``: PostgreSQL for a URL, else the SQLite file. With
     ``lock``, a second bot on the same state is refused while this one has it open."""
-    where = location(state)
+    return open_at(location(state), lock=lock)
+
+
+def open_at(where: str, *, lock: bool = False) -> Store | PgStore:
+    """The store at exactly ``where`` (a URL or a file; ``DATABASE_URL`` not asked)."""
     if is_database_url(where):
         from alerts.store.pg_store import PgStore  # psycopg is loaded only for PostgreSQL
 
