@@ -18,7 +18,7 @@ from alerts.config import Config
 from alerts.feeds.fetch import Fetcher, FetchLimits
 from alerts.feeds.parse_pool import ParsePool
 from alerts.pipeline import Context, semantic_off
-from alerts.store import Store
+from alerts.store import StoreType, open_store
 
 
 def fetch_limits(config: Config) -> FetchLimits:
@@ -38,7 +38,7 @@ async def open_bot(
     config: Config,
     *,
     lock: bool = False,
-    store: Store | None = None,
+    store: StoreType | None = None,
     parser: ParsePool | None = None,
     background_vectors: bool = True,
 ) -> AsyncIterator[Context]:
@@ -51,7 +51,7 @@ async def open_bot(
     story), so a cycle that ends at once never loads the model, or waits for it, in vain."""
     async with AsyncExitStack() as stack:
         if store is None:
-            store = Store(config.state, lock=lock)
+            store = open_store(config.state, lock=lock)
             stack.callback(store.close)
         if parser is None:
             parser = ParsePool()

@@ -30,7 +30,8 @@ on standard output and recorded as delivered.
 EPILOG = """\
 exit codes: 0 ok; 1 bad config or fatal error; 2 bad command line;
             75 (run --once) Telegram kept failing until the deadline, alerts left pending.
-environment: TELEGRAM_BOT_TOKEN, TELEGRAM_BOT_TOKEN_FILE, LOGLEVEL (DEBUG, INFO, WARNING).
+environment: TELEGRAM_BOT_TOKEN, TELEGRAM_BOT_TOKEN_FILE, LOGLEVEL (DEBUG, INFO, WARNING),
+             DATABASE_URL (a postgresql:// state; wins over the config's state).
 """
 
 
@@ -168,8 +169,9 @@ def _operator_commands(sub: Subparsers, common: argparse.ArgumentParser) -> None
     _config_arg(redrive)
     state = sub.add_parser(
         "state",
-        help="the state file: state backup FILE",
-        description="Work on the state file; works while the bot runs.",
+        help="the state: state backup FILE, state migrate --to URL",
+        description="Work on the state: a backup copy (while the bot runs), or a move to "
+        "another store (with the bot stopped).",
     )
     actions = state.add_subparsers(dest="action", required=True, metavar="ACTION")
     backup = actions.add_parser(
@@ -182,6 +184,31 @@ def _operator_commands(sub: Subparsers, common: argparse.ArgumentParser) -> None
     )
     _config_arg(backup)
     backup.add_argument("file", metavar="FILE", type=Path, help="where the copy is written")
+    _migrate_command(actions, common)
+
+
+def _migrate_command(actions: Subparsers, common: argparse.ArgumentParser) -> None:
+    migrate = actions.add_parser(
+        "migrate",
+        parents=[common],
+        help="move the whole state into PostgreSQL (or back), the bot stopped",
+        description="Copy every table of a state into an empty store, in one transaction on "
+        "the target, and verify each table's count before it commits; the source is left as "
+        "it was. Stop the bot first: a state in use is refused.",
+    )
+    _config_arg(migrate)
+    migrate.add_argument(
+        "--from", dest="source", metavar="STATE",
+        help="a SQLite file or postgresql:// URL (default: the config's state)",
+    )  # fmt: skip
+    migrate.add_argument(
+        "--to", dest="target", metavar="STATE",
+        help="postgresql://user@host/db, or a SQLite file (default: $DATABASE_URL, the "
+        "place for a password)",
+    )  # fmt: skip
+    migrate.add_argument(
+        "--force", action="store_true", help="replace a state the target already holds"
+    )
 
 
 def _feeds_command(sub: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -273,6 +300,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return commands.similar(args)
         if args.command in ("status", "redrive"):
             return commands.operate(args)
+        if args.command == "state" and args.action == "migrate":
+            from alerts.ops.migrate import migrate
+
+            return migrate(args)
         if args.command == "state":
             return commands.backup(args)
         if args.command == "feeds":

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import sys
 import tempfile
 from collections.abc import Coroutine
@@ -53,15 +54,15 @@ def check(args: argparse.Namespace) -> int:
 
 def operate(args: argparse.Namespace) -> int:
     from alerts.ops.status import status_text
-    from alerts.store import Store
+    from alerts.store import in_use, open_store
 
     config = config_mod.load(args.config)
     if not _has_state(config):
         return 1
-    store = Store(config.state)
+    store = open_store(config.state)
     try:
         if args.command == "status":
-            print(status_text(store, config, running=Store.in_use(config.state)))
+            print(status_text(store, config, running=in_use(store)))
         else:
             print(f"{store.redrive()} failed alert(s) are pending again")
     finally:
@@ -72,27 +73,27 @@ def operate(args: argparse.Namespace) -> int:
 def backup(args: argparse.Namespace) -> int:
     """``state backup FILE``: SQLite's online backup, a consistent copy while the bot runs.
     Copying the state file alone is not one: the last writes live in its ``-wal`` file until
-    SQLite moves them over (Specs: https://www.sqlite.org/wal.html)."""
-    from alerts.store import Store
+    SQLite moves them over (Specs: https://www.sqlite.org/wal.html). A PostgreSQL state is
+    copied into FILE too, a SQLite file, from one snapshot."""
+    from alerts.store import shown
+    from alerts.store.transfer import copy_to_file
 
     config = config_mod.load(args.config)
     if not _has_state(config):
         return 1
     target = Path(args.file)
-    if _same_file(target, Path(config.state)):
+    if _same_file(target, Path(shown(config.state))):
         print(f"error: {target} is the state file itself", file=sys.stderr)
         return 1
-    store = Store(config.state)
-    try:
-        store.backup_to(target)
-    finally:
-        store.close()
-    print(f"{config.state}: copied to {target}")
+    copy_to_file(config.state, target)
+    print(f"{shown(config.state)}: copied to {target}")
     return 0
 
 
 def _has_state(config: Config) -> bool:
-    if Path(config.state).exists():
+    from alerts.store import is_database_url, shown
+
+    if is_database_url(shown(config.state)) or Path(shown(config.state)).exists():
         return True
     print(f"no state file yet at {config.state}: the bot has not run with this config")
     return False
@@ -209,17 +210,17 @@ def run(args: argparse.Namespace, token: str | None) -> int:
 
 
 def _dry_run(config: Config, destination: Destination, deadline: timedelta) -> int:
-    """Run once against a copy of the state, so the real file is left as it was."""
-    from alerts.store import Store
+    """Run once against a copy of the state (a SQLite file), so the real one is left as it
+    was. DATABASE_URL goes: it would win over the copy (this process does nothing else)."""
+    from alerts.store import is_database_url, shown
+    from alerts.store.transfer import copy_to_file
 
     with tempfile.TemporaryDirectory(prefix="alerts-dry-run-") as tmp:
         copy = Path(tmp) / "state.db"
-        if Path(config.state).exists():
-            source = Store(config.state)
-            try:
-                source.backup_to(copy)
-            finally:
-                source.close()
+        where = shown(config.state)
+        if is_database_url(where) or Path(where).exists():
+            copy_to_file(config.state, copy)
+        os.environ.pop("DATABASE_URL", None)
         preview = config.model_copy(update={"state": str(copy)})
         return _on_event_loop(_serve(preview, destination, once=True, deadline=deadline))
 

@@ -26,7 +26,7 @@ from alerts.delivery.destination import Destination
 from alerts.errors import InvalidTokenError, NotifyError, StoreError
 from alerts.logs import event
 from alerts.models import Alert
-from alerts.store import Store
+from alerts.store import StoreType
 
 log = logging.getLogger("alerts.dispatcher")
 
@@ -36,7 +36,7 @@ class Dispatcher:
 
     def __init__(
         self,
-        store: Store,
+        store: StoreType,
         destination: Destination,
         admins: list[int],
         stopping: asyncio.Event,

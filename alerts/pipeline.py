@@ -41,7 +41,7 @@ from alerts.logs import event
 from alerts.models import FeedForUpdate, FeedItem, FeedState, PollResult
 from alerts.rules import RuleSet
 from alerts.select import select
-from alerts.store import Store
+from alerts.store import StoreType
 
 log = logging.getLogger("alerts.pipeline")
 
@@ -60,7 +60,7 @@ class Context:
 
     config: Config
     rules: RuleSet
-    store: Store
+    store: StoreType
     fetcher: Fetcher
     window: StoryWindow
     parser: ParsePool
@@ -68,7 +68,7 @@ class Context:
     backfill: Backfill | None = None
 
     @classmethod
-    def open(cls, config: Config, store: Store, fetcher: Fetcher, parser: ParsePool,
+    def open(cls, config: Config, store: StoreType, fetcher: Fetcher, parser: ParsePool,
              backfill: Backfill | None = None) -> Context:  # fmt: skip
         """Compile the rules, find the embedder and load the story window from the store."""
         window = StoryWindow(config.dedup.threshold)

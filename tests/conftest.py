@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,8 +12,12 @@ import pytest
 
 # Specs: PTB 22 warns on RetryAfter durations unless this is set (shared/telegram-notes.md).
 os.environ.setdefault("PTB_TIMEDELTA", "true")
+# DATABASE_URL wins over every config's state: one set for something else on this machine
+# would send every test's state there. The PostgreSQL tests set it where they mean it.
+os.environ.pop("DATABASE_URL", None)
 
 from alerts.store import StoreType
+from tests import pgserver
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.feeds import FeedServer
 from tests.imports import HOOK
@@ -35,10 +40,34 @@ def telegram(request: pytest.FixtureRequest) -> Iterator[FakeBotAPI]:
         yield api
 
 
+PG_UNAVAILABLE: list[str] = []  # why the session has no PostgreSQL server, once asked
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[pgserver.Server]:
+    """The session's PostgreSQL server, started when a test first needs it; without one, the
+    tests that need it are skipped with the reason (and the summary says so)."""
+    with contextlib.ExitStack() as stack:
+        try:
+            server = stack.enter_context(pgserver.start())
+        except pgserver.Unavailable as e:
+            PG_UNAVAILABLE.append(str(e))
+            pytest.skip(f"PostgreSQL unavailable: {e}")
+        yield server
+
+
+@pytest.fixture
+def pg_url(pg_server: pgserver.Server) -> Iterator[str]:
+    """The URL of a new, empty schema on the test server, dropped after the test."""
+    url = pg_server.fresh_url()
+    yield url
+    pg_server.drop(url)
+
+
 @pytest.fixture(params=sorted(BACKENDS))
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     """An empty database on each store backend (tests/stores.py)."""
-    with BACKENDS[request.param](tmp_path) as made:
+    with BACKENDS[request.param](tmp_path, lambda: request.getfixturevalue("pg_server")) as made:
         yield made
 
 
@@ -61,3 +90,15 @@ def recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
     monkeypatch.setenv("ALERTS_IMPORTS_DIR", str(out))
     return out
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say once, at the end, that the PostgreSQL tests did not run, and why."""
+    if PG_UNAVAILABLE:
+        skipped = [r for r in terminalreporter.stats.get("skipped", [])
+                   if "PostgreSQL unavailable" in str(r.longrepr)]  # fmt: skip
+        terminalreporter.write_sep("=", "PostgreSQL", yellow=True)
+        terminalreporter.write_line(
+            f"{len(skipped)} test(s) SKIPPED, no PostgreSQL server: {PG_UNAVAILABLE[0]}"
+            " (scripts/ensure-postgres installs it)"
+        )

@@ -1,9 +1,10 @@
 """The store backends the store tests run against, and what those tests share.
 
 Each backend is a context manager that makes an empty database and yields a ``Backend`` that
-opens stores on it (the same database each time, so reopening can be tested). Today there is
-SQLite; a PostgreSQL backend is one more entry in ``BACKENDS`` (making and dropping a schema
-on a test server), and every test that takes the ``store`` or ``backend`` fixture runs on it.
+opens stores on it (the same database each time, so reopening can be tested): SQLite (a file
+under the test's directory) and PostgreSQL (a new schema on the session's test server,
+tests/pgserver.py, asked for only when a PostgreSQL test runs, dropped after it). Every test
+that takes the ``store`` or ``backend`` fixture runs on both.
 
 ``CALLS`` calls every method of the Protocol once, on a store filled by ``fill_store``: tests
 that hold for every method (a closed store, a locked file) go through it, and a method added
@@ -30,6 +31,8 @@ from alerts.models import (
     StoryVectors,
 )
 from alerts.store import Store, StoreType
+from alerts.store.pg_store import PgStore
+from tests.pgserver import Server
 
 NOW = datetime(2026, 6, 13, 12, 0, tzinfo=UTC)
 
@@ -52,13 +55,38 @@ class SQLiteBackend:
         return Store(self.path)
 
 
+@dataclass(frozen=True)
+class PgBackend:
+    """Stores on one schema of the test server."""
+
+    url: str
+
+    def open(self) -> StoreType:
+        """A store on the schema."""
+        return PgStore(self.url)
+
+
 @contextmanager
-def sqlite(tmp_path: Path) -> Iterator[Backend]:
+def sqlite(tmp_path: Path, server: Callable[[], Server]) -> Iterator[Backend]:
     """A new SQLite file under the test's own directory."""
     yield SQLiteBackend(tmp_path / "state.db")
 
 
-BACKENDS: dict[str, Callable[[Path], AbstractContextManager[Backend]]] = {"sqlite": sqlite}
+@contextmanager
+def postgresql(tmp_path: Path, server: Callable[[], Server]) -> Iterator[Backend]:
+    """A new schema on the session's PostgreSQL server (the test is skipped without one)."""
+    running = server()
+    url = running.fresh_url()
+    try:
+        yield PgBackend(url)
+    finally:
+        running.drop(url)
+
+
+BACKENDS: dict[str, Callable[[Path, Callable[[], Server]], AbstractContextManager[Backend]]] = {
+    "sqlite": sqlite,
+    "postgresql": postgresql,
+}
 
 
 def alert(n: int, chat: str = "@c", source: str = "") -> tuple[Alert, StoryKey]:
@@ -176,6 +204,8 @@ CALLS: dict[str, Callable[[StoreType, Filled], object]] = {
     "button": lambda s, f: s.button("m1"),
     "alert_of": lambda s, f: s.alert_of("k1"),
 }
+# The life cycle: what a closed store does with these is not an error to test.
+LIFE_CYCLE = {"check_file", "close"}
 WRITES = {
     "update_feed", "queue_notice", "save_vectors",
     "mark_sending", "mark_sent", "mark_attempt", "mark_doubt", "mark_failed", "mark_edited",

@@ -48,7 +48,7 @@ def loads(text: str, *, source: str = "<config>", base_dir: Path | None = None) 
         problems.append(ConfigProblem("", 1, "the config must be a mapping of sections"))
         raise ConfigError(source, problems)
     state = data.get("state", Config.model_fields["state"].default)
-    if isinstance(state, str) and base_dir is not None:
+    if isinstance(state, str) and base_dir is not None and "://" not in state:
         data["state"] = str(base_dir / state)
     config: Config | None = None
     try:

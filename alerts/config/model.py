@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from alerts.config.durations import parse_duration
+from alerts.config.state import STATE_HELP, State
 from alerts.target import CHAT_FORMS, Target, bare_chat
 from alerts.text.normalize import normalize
 from alerts.text.regex import compile_regex, is_regex_term
@@ -260,7 +261,7 @@ class ChatConfig(Section):
 
 class Config(Section):
     telegram: TelegramConfig = Field(default_factory=TelegramConfig)
-    state: str = Field("alerts.db", description="SQLite file, relative to the config file")
+    state: State = Field("alerts.db", description=STATE_HELP)
     polling: PollingConfig = Field(default_factory=PollingConfig)
     items: ItemsConfig = Field(default_factory=ItemsConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)

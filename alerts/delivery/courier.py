@@ -15,7 +15,7 @@ from alerts.logs import event
 from alerts.message.notices import refused_notices
 from alerts.message.render import with_sources
 from alerts.models import OutboxEntry
-from alerts.store import NOTICE_RULE, PAUSED_KEY, Store
+from alerts.store import NOTICE_RULE, PAUSED_KEY, StoreType
 from alerts.target import bare_chat
 
 log = logging.getLogger("alerts.delivery.courier")
@@ -65,7 +65,7 @@ class Courier:
     """Delivers pending alerts (and edits) from the store through one destination."""
 
     def __init__(
-        self, store: Store, destination: Destination, admins: list[int] | None = None
+        self, store: StoreType, destination: Destination, admins: list[int] | None = None
     ) -> None:
         self.store = store
         self.destination = destination

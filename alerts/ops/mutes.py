@@ -33,7 +33,7 @@ from alerts.mutes import (
     rules_of,
     wants_buttons,
 )
-from alerts.store import Store
+from alerts.store import StoreType
 
 if TYPE_CHECKING:  # status (``bot.py status``) imports this module without the pipeline
     from alerts.pipeline import Context
@@ -55,12 +55,12 @@ def when(at: datetime) -> str:
     return f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
-def mute_lines(store: Store, now: datetime) -> list[str]:
+def mute_lines(store: StoreType, now: datetime) -> list[str]:
     """One line per active mute, for ``/status`` and ``/mutes``."""
     return [_line(store, m, now) for m in active(store.mutes(), now)]
 
 
-def _line(store: Store, mute: Mute, now: datetime) -> str:
+def _line(store: StoreType, mute: Mute, now: datetime) -> str:
     name = f'"{mute.target}"'
     if mute.kind == "story":
         entry = store.alert_of(mute.target)

@@ -11,7 +11,7 @@ from alerts.message.notices import span
 from alerts.models import FeedState
 from alerts.ops.mutes import mute_lines
 from alerts.select import NOTE_PREFIX, is_note
-from alerts.store import FAILED, PAUSED_KEY, PENDING, SENT, STARTED_KEY, Store
+from alerts.store import FAILED, PAUSED_KEY, PENDING, SENT, STARTED_KEY, StoreType
 
 
 def ago(when: datetime | None, now: datetime) -> str:
@@ -45,7 +45,7 @@ def _feed_status(name: str, state: FeedState | None, now: datetime) -> tuple[str
 
 
 def status_text(
-    store: Store, config: Config, now: datetime | None = None, running: bool | None = None
+    store: StoreType, config: Config, now: datetime | None = None, running: bool | None = None
 ) -> str:
     """The whole report."""
     now = now or datetime.now(UTC)

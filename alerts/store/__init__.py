@@ -1,4 +1,5 @@
-"""The store: what the bot keeps between polls and across restarts, in one SQLite file.
+"""The store: what the bot keeps between polls and across restarts, in one SQLite file (the
+default) or a PostgreSQL database (``state: postgresql://...`` or ``DATABASE_URL``).
 
 It keeps each feed's state (validators, error streak, health), the items seen per feed, the
 stories alerted recently (the dedup window is loaded from them, and the clusters of their other
@@ -17,12 +18,17 @@ crash in between is told apart. Any failure of the database is a ``StoreError`` 
 ``Store`` is the SQLite backend, made of one mixin per side over the connection:
 ``connection`` (open, lock file, WAL, transactions), ``schema`` (migrations), ``feeds`` (the
 poll side), ``outbox`` (the delivery side), ``operators`` (status, re-drive, kept values,
-retention), ``mutes`` (mutes and the buttons under alerts). ``protocol`` lists the public
-methods by side and topic for a second backend.
+retention), ``mutes`` (mutes and the buttons under alerts). The mixins' SQL runs on any
+``base.Backend``: ``pg_store.PgStore`` is the same mixins over ``pg`` (psycopg's pool,
+transactions) with ``pg_schema`` (its migrations).
+``protocol`` lists the public methods by side and topic; ``factory.open_store`` opens the
+backend a state names; ``transfer`` copies a whole state between backends (``state migrate``).
 """
 
 from __future__ import annotations
 
+from alerts.store.connection import Connection
+from alerts.store.factory import in_use, is_database_url, open_store, shown
 from alerts.store.feeds import FeedsMixin
 from alerts.store.mutes import MutesMixin
 from alerts.store.operators import OperatorsMixin
@@ -48,10 +54,14 @@ __all__ = [
     "STARTED_KEY",
     "Store",
     "StoreType",
+    "in_use",
+    "is_database_url",
+    "open_store",
+    "shown",
 ]
 
 
-class Store(FeedsMixin, OutboxMixin, OperatorsMixin, MutesMixin):
+class Store(FeedsMixin, OutboxMixin, OperatorsMixin, MutesMixin, Connection):
     """The SQLite state file; one instance per process, used from one thread."""
 
 

@@ -1,5 +1,5 @@
-"""The SQLite file: opening it (lock file, WAL pragmas, migrations), transactions, queries, the
-backup copy, the check that it is still the file opened, and closing.
+"""The SQLite backend's connection: opening the file (lock file, WAL pragmas, migrations),
+transactions, queries, the backup copy, the check that it is still the file opened, closing.
 
 One connection per process, in autocommit mode, so that every write is an explicit ``BEGIN
 IMMEDIATE`` transaction: the write lock is taken at its start (a read lock upgraded half way
@@ -25,6 +25,7 @@ from typing import IO, Any
 
 from alerts.errors import StoreError
 from alerts.store import schema
+from alerts.store.base import Backend
 
 BUSY_TIMEOUT_MS = 5000  # how long a write waits for another connection's lock
 
@@ -39,7 +40,7 @@ def dt(value: float | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, tz=UTC)
 
 
-class Connection:
+class Connection(Backend):
     """The state file, opened and migrated; one instance per process, used from one thread."""
 
     def __init__(self, path: str | Path, *, lock: bool = False) -> None:
@@ -216,3 +217,17 @@ class Connection:
             return self._db.execute(sql, params).fetchall()
         except sqlite3.Error as e:
             raise StoreError(self.path, str(e)) from e
+
+    def _stream(self, sql: str, params: Sequence[object]) -> Iterator[tuple[Any, ...]]:
+        """SQLite's cursor steps through the rows as they are asked for."""
+        try:
+            yield from self._db.execute(sql, params)
+        except sqlite3.Error as e:
+            raise StoreError(self.path, str(e)) from e
+
+    def _tables(self) -> list[str]:
+        rows = self._query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'"
+            " ORDER BY name"
+        )
+        return [str(r[0]) for r in rows]

@@ -1,6 +1,6 @@
-"""The poll side of the SQLite store: one read and one write per trip, the feed states that
-operators see, the recent stories the dedup window is loaded from, and their vectors computed
-after their trip (``save_vectors``).
+"""The poll side of the store, its SQL for every backend: one read and one write per trip, the
+feed states that operators see, the recent stories the dedup window is loaded from, and their
+vectors computed after their trip (``save_vectors``).
 
 A trip reads its feed's state and seen ids in one read transaction (``feed_for_update``) and
 writes everything it decided in one write transaction (``update_feed``): validators, seen
@@ -12,13 +12,11 @@ and a feed's failure is never counted without its notice.
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from alerts.errors import StoreError
 from alerts.models import (
     Alert,
     ClusterJoin,
@@ -30,7 +28,8 @@ from alerts.models import (
     Vector,
     WindowEntry,
 )
-from alerts.store.connection import Connection, dt, ts
+from alerts.store.base import Backend, Db
+from alerts.store.connection import dt, ts
 from alerts.store.mutes import count_held, read_mutes, story_muted
 from alerts.store.outbox import insert_notice
 from alerts.store.protocol import SENT, RecentStory
@@ -41,7 +40,7 @@ _STATE_SQL = (
 )
 
 
-class FeedsMixin(Connection):
+class FeedsMixin(Backend):
     """The trip's read and write, feed states, and the window's stories."""
 
     def feed_for_update(self, url: str) -> FeedForUpdate:
@@ -86,19 +85,16 @@ class FeedsMixin(Connection):
 
         Streamed, not fetched whole: a window of 100,000 stories is loaded without holding all
         its rows at once; the few distinct chats, feeds and sources are stored once each."""
-        try:
-            rows = self._db.execute(
-                "SELECT chat, title, link, feed_url, guid, alert_key, created_at, source,"
-                " raw_title, lead, title_vec, lead_vec FROM stories WHERE created_at >= ?"
-                " ORDER BY id",
-                (ts(since),),
-            )
-            for c, t, lk, f, g, k, at, s, raw, lead, tv, lv in rows:
-                key = StoryKey(str(t), str(lk), sys.intern(str(f)), str(g), str(raw), str(lead))
-                yield (sys.intern(str(c)), key, str(k or ""), float(at), sys.intern(str(s)),
-                       _blob(tv), _blob(lv))  # fmt: skip
-        except sqlite3.Error as e:
-            raise StoreError(self.path, str(e)) from e
+        rows = self._stream(
+            "SELECT chat, title, link, feed_url, guid, alert_key, created_at, source,"
+            " raw_title, lead, title_vec, lead_vec FROM stories WHERE created_at >= ?"
+            " ORDER BY id",
+            (ts(since),),
+        )
+        for c, t, lk, f, g, k, at, s, raw, lead, tv, lv in rows:
+            key = StoryKey(str(t), str(lk), sys.intern(str(f)), str(g), str(raw), str(lead))
+            yield (sys.intern(str(c)), key, str(k or ""), float(at), sys.intern(str(s)),
+                   _blob(tv), _blob(lv))  # fmt: skip
 
     def save_vectors(self, vectors: Sequence[StoryVectors]) -> None:
         """Vectors computed after their stories' trip (the background embedder), in one small
@@ -120,7 +116,7 @@ def _state(row: tuple[Any, ...]) -> FeedState:
     )  # fmt: skip
 
 
-def _record_changed(db: sqlite3.Connection, intent: FeedUpdateIntent, t: float) -> frozenset[str]:
+def _record_changed(db: Db, intent: FeedUpdateIntent, t: float) -> frozenset[str]:
     """A new body: validators and hash, the seen items, the alerts and the cluster joins."""
     db.execute(
         "INSERT INTO feeds (url, etag, last_modified, content_hash, error_streak,"
@@ -135,7 +131,7 @@ def _record_changed(db: sqlite3.Connection, intent: FeedUpdateIntent, t: float) 
     )
     db.executemany(
         "INSERT INTO items (feed_url, item_id, seen_at) VALUES (?, ?, ?)"
-        " ON CONFLICT DO UPDATE SET seen_at = excluded.seen_at",
+        " ON CONFLICT (feed_url, item_id) DO UPDATE SET seen_at = excluded.seen_at",
         [(intent.feed_url, i, t) for i in intent.seen_ids],
     )
     stories = {w.alert_key: w for w in intent.window}
@@ -148,19 +144,19 @@ def _record_changed(db: sqlite3.Connection, intent: FeedUpdateIntent, t: float) 
     return queued
 
 
-def _record_unchanged(db: sqlite3.Connection, intent: FeedUpdateIntent, t: float) -> None:
+def _record_unchanged(db: Db, intent: FeedUpdateIntent, t: float) -> None:
     """A 304, or the same body as last time: the feed works; new validators, if any."""
     db.execute(
         "INSERT INTO feeds (url, last_success, polled_before, last_error) VALUES (?, ?, 1, ?)"
         " ON CONFLICT (url) DO UPDATE SET error_streak = 0, last_error = excluded.last_error,"
         " last_success = excluded.last_success, next_poll = NULL, failing_since = NULL,"
-        " reported_broken = 0, etag = COALESCE(?, etag),"
-        " last_modified = COALESCE(?, last_modified)",
+        " reported_broken = 0, etag = COALESCE(?, feeds.etag),"
+        " last_modified = COALESCE(?, feeds.last_modified)",
         (intent.feed_url, t, intent.error, intent.etag, intent.last_modified),
     )
 
 
-def _record_failed(db: sqlite3.Connection, intent: FeedUpdateIntent, t: float) -> None:
+def _record_failed(db: Db, intent: FeedUpdateIntent, t: float) -> None:
     """One more failure: the streak, the error, the next try (none once gone), the health."""
     db.execute(
         "INSERT INTO feeds (url, error_streak, last_error, next_poll, gone, failing_since,"
@@ -175,9 +171,7 @@ def _record_failed(db: sqlite3.Connection, intent: FeedUpdateIntent, t: float) -
     )  # fmt: skip
 
 
-def _queue_alert(
-    db: sqlite3.Connection, alert: Alert, key: StoryKey, story: WindowEntry | None, t: float
-) -> bool:
+def _queue_alert(db: Db, alert: Alert, key: StoryKey, story: WindowEntry | None, t: float) -> bool:
     """An alert into the outbox and its story (with the vectors the trip computed for it) into
     the window; False if its key was queued."""
     target = alert.target  # the outbox keeps chat and forum topic apart
@@ -200,7 +194,7 @@ def _queue_alert(
     return True
 
 
-def _record_vectors(db: sqlite3.Connection, vectors: Sequence[StoryVectors]) -> None:
+def _record_vectors(db: Db, vectors: Sequence[StoryVectors]) -> None:
     """Vectors computed for stories already in the window; one already stored is kept."""
     db.executemany(
         "UPDATE stories SET title_vec = COALESCE(title_vec, ?), lead_vec = COALESCE(lead_vec, ?)"
@@ -209,7 +203,7 @@ def _record_vectors(db: sqlite3.Connection, vectors: Sequence[StoryVectors]) -> 
     )
 
 
-def _record_join(db: sqlite3.Connection, join: ClusterJoin, max_edits: int, t: float) -> None:
+def _record_join(db: Db, join: ClusterJoin, max_edits: int, t: float) -> None:
     """A new source for a story: if its message is out, queue one edit (within the cap and
     unless the story is muted)."""
     added = db.execute(

@@ -1,5 +1,6 @@
-"""The mutes side of the SQLite store: mutes (a rule, source or story silenced until an
-expiry, with the matches each held back) and the buttons under alerts, by their short ids.
+"""The mutes side of the store (SQL of both backends): mutes (a rule, source or story
+silenced until an expiry, with the matches each held back) and the buttons under alerts, by
+their short ids.
 
 A mute is one row per (kind, target): muting again replaces its expiry, origin and count.
 A trip reads the mutes in its one read (``feed_for_update``) and counts what they held in its
@@ -12,13 +13,13 @@ do, so a keyboard built again writes nothing new.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from alerts.models import Mute, MuteButton, MuteKind, OutboxEntry
-from alerts.store.connection import Connection, dt, ts
+from alerts.store.base import Backend, Db
+from alerts.store.connection import dt, ts
 from alerts.store.outbox import ENTRY_SQL, entry_of
 
 MUTES_SQL = "SELECT kind, target, until, by, origin, held FROM mutes"
@@ -32,17 +33,17 @@ def mute_of(row: tuple[Any, ...]) -> Mute:
     return Mute(kind, str(target), when, None if by is None else int(by), str(origin), int(held))
 
 
-def read_mutes(db: sqlite3.Connection) -> tuple[Mute, ...]:
+def read_mutes(db: Db) -> tuple[Mute, ...]:
     """Every stored mute, active or not (the reader's clock decides)."""
     return tuple(mute_of(r) for r in db.execute(MUTES_SQL + " ORDER BY until").fetchall())
 
 
-def count_held(db: sqlite3.Connection, held: Sequence[tuple[MuteKind, str]]) -> None:
+def count_held(db: Db, held: Sequence[tuple[MuteKind, str]]) -> None:
     """One more match held back by each mute named (a mute ended meanwhile counts nothing)."""
     db.executemany("UPDATE mutes SET held = held + 1 WHERE kind = ? AND target = ?", held)
 
 
-def story_muted(db: sqlite3.Connection, alert_key: str, t: float) -> bool:
+def story_muted(db: Db, alert_key: str, t: float) -> bool:
     """Whether the story of ``alert_key`` is muted at ``t``: its message is not edited."""
     row = db.execute(
         "SELECT 1 FROM mutes WHERE kind = 'story' AND target = ? AND until > ?", (alert_key, t)
@@ -50,7 +51,7 @@ def story_muted(db: sqlite3.Connection, alert_key: str, t: float) -> bool:
     return row is not None
 
 
-def prune_mutes(db: sqlite3.Connection, t: float) -> int:
+def prune_mutes(db: Db, t: float) -> int:
     """Forget ended mutes, and the buttons of alerts no longer kept."""
     removed = db.execute("DELETE FROM mutes WHERE until <= ?", (t,)).rowcount
     removed += db.execute(
@@ -59,7 +60,7 @@ def prune_mutes(db: sqlite3.Connection, t: float) -> int:
     return int(removed)
 
 
-class MutesMixin(Connection):
+class MutesMixin(Backend):
     """Mutes and buttons."""
 
     def mutes(self) -> list[Mute]:

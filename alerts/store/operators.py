@@ -1,5 +1,6 @@
-"""The operators' side of the SQLite store: counts and failures for ``status``, the re-drive of
-failed alerts, small values kept across runs (paused, started at), and retention.
+"""The operators' side of the store, its SQL for every backend: counts and failures for
+``status``, the re-drive of failed alerts, small values kept across runs (paused, started at),
+and retention.
 
 Retention: seen items and sent alerts are kept for ``items.retention`` (an item still listed by
 its feed is seen again at every poll, so it is never forgotten while the feed shows it); the
@@ -13,7 +14,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from alerts.models import OutboxEntry
-from alerts.store.connection import Connection, ts
+from alerts.store.base import Backend
+from alerts.store.connection import ts
 from alerts.store.mutes import prune_mutes
 from alerts.store.outbox import ENTRY_SQL, entry_of
 from alerts.store.protocol import FAILED, NOTICE_RULE, PENDING, SENT
@@ -21,7 +23,7 @@ from alerts.store.protocol import FAILED, NOTICE_RULE, PENDING, SENT
 _SEND_LOG_KEPT = 3600.0  # seconds; pacing's longest look back is 60: a wide margin
 
 
-class OperatorsMixin(Connection):
+class OperatorsMixin(Backend):
     """Counts, failures, re-drive, kept values and retention."""
 
     # ------------------------------------------------------------ what status shows

@@ -1,5 +1,6 @@
-"""The delivery side of the SQLite store: the outbox queue, one send's states, the send log
-that paces each chat, the edits that list a story's other sources, and a chat's migration.
+"""The delivery side of the store, its SQL for every backend: the outbox queue, one send's
+states, the send log that paces each chat, the edits that list a story's other sources, and a
+chat's migration.
 
 A row keeps its destination in two parts, ``chat`` and ``topic`` (a forum topic, or NULL):
 queues, the send log and migrations go by the chat, since a topic shares its group's pace;
@@ -12,13 +13,13 @@ finished (the bot died in between) can be told from one never tried.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from alerts.models import Alert, DeliveryStatus, Notice, OutboxEntry
-from alerts.store.connection import Connection, ts
+from alerts.store.base import Backend, Db
+from alerts.store.connection import ts
 from alerts.store.protocol import FAILED, NOTICE_RULE, PENDING, SENT
 from alerts.target import Target
 
@@ -44,7 +45,7 @@ def entry_of(row: tuple[Any, ...]) -> OutboxEntry:
     )  # fmt: skip
 
 
-def insert_notice(db: sqlite3.Connection, notice: Notice, t: float) -> bool:
+def insert_notice(db: Db, notice: Notice, t: float) -> bool:
     """An operator notice into the outbox, delivered like an alert; a key is queued once."""
     return bool(
         db.execute(
@@ -55,7 +56,7 @@ def insert_notice(db: sqlite3.Connection, notice: Notice, t: float) -> bool:
     )
 
 
-class OutboxMixin(Connection):
+class OutboxMixin(Backend):
     """The queue, a send's states, the send log, edits and chat moves."""
 
     # ------------------------------------------------------------ the queue

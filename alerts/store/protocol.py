@@ -7,8 +7,8 @@ method is one transaction, all of it or none of it; any failure of the database 
 ``StoreError``, never as the driver's own error. Callers keep using ``alerts.store.Store``.
 
 Not in the Protocol, because they are about the SQLite file, not a store: ``Store.in_use(path)``
-(the lock file, asked before opening), ``Store.backup_to(path)`` (the dry run's copy) and
-``Store.check_file()`` (the service asks that the path still names the file it opened).
+(the lock file, asked before opening; ``factory.in_use`` asks any backend) and
+``Store.backup_to(path)`` (``state backup``; ``transfer`` copies any backend's state).
 """
 
 from __future__ import annotations
@@ -193,8 +193,12 @@ class MuteStore(Protocol):
 class StoreType(FeedStore, OutboxStore, OperatorStore, MuteStore, Protocol):
     """A whole store: the three sides and its life cycle.
 
-    life cycle: close
+    life cycle: check_file, close
     """
+
+    def check_file(self) -> None:
+        """Raise ``StoreError`` if the database is no longer the one opened (SQLite: the file
+        was deleted or replaced; the service asks every few seconds, so it must be cheap)."""
 
     def close(self) -> None:
         """Release the database; safe to call twice."""
