@@ -19,7 +19,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from alerts.models import Alert, ClusterJoin, FeedUpdateIntent, Notice, StoryKey, StoryVectors
+from alerts.models import (
+    Alert,
+    ClusterJoin,
+    FeedUpdateIntent,
+    HeldAlert,
+    Notice,
+    StoryKey,
+    StoryVectors,
+)
 from alerts.store import Store, StoreType
 
 NOW = datetime(2026, 6, 13, 12, 0, tzinfo=UTC)
@@ -159,12 +167,17 @@ CALLS: dict[str, Callable[[StoreType, Filled], object]] = {
     "get_meta": lambda s, f: s.get_meta("paused"),
     "set_meta": lambda s, f: s.set_meta("paused", None),
     "prune": lambda s, f: s.prune(NOW, timedelta(days=30), timedelta(hours=48)),
+    "held_digests": lambda s, f: s.held_digests(),
+    "held_alerts": lambda s, f: s.held_alerts("@c", "chat"),
+    "roll_digest": lambda s, f: s.roll_digest(
+        [HeldAlert(f.pending, "@c", "T1", "L1", "", NOW)], [alert(90)[0]], NOW
+    ),
 }
 WRITES = {
     "update_feed", "queue_notice", "save_vectors",
     "mark_sending", "mark_sent", "mark_attempt", "mark_doubt", "mark_failed", "mark_edited",
     "log_unanswered", "pull_back_sends", "move_chat",
-    "redrive", "set_meta", "prune",
+    "redrive", "set_meta", "prune", "roll_digest",
 }  # fmt: skip
 
 

@@ -21,11 +21,13 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     PrivateAttr,
     model_validator,
 )
 
 from alerts.config.durations import parse_duration
+from alerts.config.schedule import Quiet, Schedule, parse_quiet, parse_schedule
 from alerts.text.normalize import normalize
 from alerts.text.regex import compile_regex, is_regex_term
 
@@ -92,6 +94,19 @@ Term = Annotated[str, AfterValidator(_term)]
 HttpUrl = Annotated[str, BeforeValidator(_http_url)]
 Chat = Annotated[str, BeforeValidator(_chat)]
 Network = Annotated[str, BeforeValidator(_network)]
+# ``digest: 1h`` or ``digest: [08:00, 18:00]``; ``quiet: "22:00-07:00"`` (``config.schedule``).
+
+
+def _schedule(value: object) -> Schedule | None:
+    return None if value is None else parse_schedule(value)
+
+
+def _quiet(value: object) -> Quiet | None:
+    return None if value is None else parse_quiet(value)
+
+
+DigestSchedule = Annotated[Schedule | None, PlainValidator(_schedule)]
+QuietHours = Annotated[Quiet | None, PlainValidator(_quiet)]
 
 
 class Section(BaseModel):
@@ -243,11 +258,24 @@ class RuleConfig(Section):
     )
     chat: Chat | None = Field(None, description="overrides telegram.chat")
     silent: bool = Field(False, description="send without a notification sound")
+    digest: DigestSchedule = Field(
+        None, description="hold matches for one digest message per period: 1h, or times of day "
+        "in message.timezone, e.g. [08:00, 18:00]",
+    )  # fmt: skip
+    urgent: bool = Field(
+        False, description="sent at once during its chat's quiet hours (silently) and digest"
+    )
+    max_per_hour: int | None = Field(
+        None, ge=1, description="alerts an hour sent as usual; the rest go in one digest at the "
+        "end of the hour",
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _has_terms(self) -> RuleConfig:
         if not self.all and not self.any:
             raise ValueError("a rule needs `all` or `any` terms")
+        if self.urgent and self.digest is not None:
+            raise ValueError("a rule cannot be both urgent and held for a digest")
         return self
 
 
@@ -255,6 +283,15 @@ class ChatConfig(Section):
     """Settings of one destination chat, keyed in ``chats:`` by the chat as rules name it.
 
     Features that act per chat (alert buttons, digests, quiet hours) add their keys here."""
+
+    digest: DigestSchedule = Field(
+        None, description="hold every match to this chat for one digest per period: 1h, or "
+        "times of day in message.timezone, e.g. [08:00, 18:00] (urgent rules are sent at once)",
+    )  # fmt: skip
+    quiet: QuietHours = Field(
+        None, description='quiet hours in message.timezone, e.g. "22:00-07:00": alerts are held '
+        "and sent as one digest when they end (urgent rules: at once, silently)",
+    )  # fmt: skip
 
 
 class Config(Section):

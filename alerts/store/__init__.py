@@ -16,12 +16,14 @@ crash in between is told apart. Any failure of the database is a ``StoreError`` 
 
 ``Store`` is the SQLite backend, made of one mixin per side over the connection:
 ``connection`` (open, lock file, WAL, transactions), ``schema`` (migrations), ``feeds`` (the
-poll side), ``outbox`` (the delivery side), ``operators`` (status, re-drive, kept values,
-retention). ``protocol`` lists the public methods by side and topic for a second backend.
+poll side), ``outbox`` (the delivery side), ``digests`` (matches held for digests),
+``operators`` (status, re-drive, kept values, retention). ``protocol`` lists the public
+methods by side and topic for a second backend.
 """
 
 from __future__ import annotations
 
+from alerts.store.digests import DIGEST_RULE, DigestsMixin
 from alerts.store.feeds import FeedsMixin
 from alerts.store.operators import OperatorsMixin
 from alerts.store.outbox import OutboxMixin
@@ -37,6 +39,7 @@ from alerts.store.protocol import (
 from alerts.store.schema import SCHEMA_VERSION
 
 __all__ = [
+    "DIGEST_RULE",
     "FAILED",
     "NOTICE_RULE",
     "PAUSED_KEY",
@@ -49,7 +52,7 @@ __all__ = [
 ]
 
 
-class Store(FeedsMixin, OutboxMixin, OperatorsMixin):
+class Store(FeedsMixin, OutboxMixin, OperatorsMixin, DigestsMixin):
     """The SQLite state file; one instance per process, used from one thread."""
 
 

@@ -24,12 +24,14 @@ from alerts.models import (
     FeedForUpdate,
     FeedState,
     FeedUpdateIntent,
+    Hold,
     StoryKey,
     StoryVectors,
     Vector,
     WindowEntry,
 )
 from alerts.store.connection import Connection, dt, ts
+from alerts.store.digests import hold_columns
 from alerts.store.outbox import insert_notice
 from alerts.store.protocol import SENT, RecentStory
 
@@ -136,8 +138,11 @@ def _record_changed(db: sqlite3.Connection, intent: FeedUpdateIntent, t: float) 
         [(intent.feed_url, i, t) for i in intent.seen_ids],
     )
     stories = {w.alert_key: w for w in intent.window}
-    queued = frozenset(a.key for a, key in intent.alerts
-                       if _queue_alert(db, a, key, stories.get(a.key), t))  # fmt: skip
+    holds = dict(intent.holds)
+    queued = frozenset(
+        a.key for a, k in intent.alerts
+        if _queue_alert(db, a, k, stories.get(a.key), t, holds.get(a.key))
+    )  # fmt: skip
     for join in intent.joins:
         _record_join(db, join, intent.max_edits, t)
     _record_vectors(db, intent.vectors)
@@ -171,17 +176,17 @@ def _record_failed(db: sqlite3.Connection, intent: FeedUpdateIntent, t: float) -
     )  # fmt: skip
 
 
-def _queue_alert(
-    db: sqlite3.Connection, alert: Alert, key: StoryKey, story: WindowEntry | None, t: float
-) -> bool:
-    """An alert into the outbox and its story (with the vectors the trip computed for it) into
-    the window; False if its key was queued."""
+def _queue_alert(db: sqlite3.Connection, alert: Alert, key: StoryKey, story: WindowEntry | None,
+                 t: float, hold: Hold | None = None) -> bool:  # fmt: skip
+    """An alert into the outbox (pending, or held for a digest: ``store.digests``) and its story
+    (with the vectors the trip computed for it) into the window; False if its key was queued."""
     cursor = db.execute(
         "INSERT INTO outbox (key, chat, rule, title, link, text, silent,"
-        " link_preview, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (key) DO NOTHING",
+        " link_preview, source, created_at, status, held_for, cap_rule, published)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
         (alert.key, alert.chat, alert.rule, alert.title, alert.link, alert.text,
-         int(alert.disable_notification), int(alert.link_preview), alert.source, t),
+         int(alert.disable_notification), int(alert.link_preview), alert.source, t,
+         *hold_columns(db, alert, hold)),
     )  # fmt: skip
     if not cursor.rowcount:
         return False

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from alerts.models import OutboxEntry
 from alerts.store.connection import Connection, ts
 from alerts.store.outbox import ENTRY_SQL, entry_of
-from alerts.store.protocol import FAILED, NOTICE_RULE, PENDING, SENT
+from alerts.store.protocol import DIGESTED, FAILED, NOTICE_RULE, PENDING, SENT
 
 _SEND_LOG_KEPT = 3600.0  # seconds; pacing's longest look back is 60: a wide margin
 
@@ -85,6 +85,9 @@ class OperatorsMixin(Connection):
             ).rowcount
             removed += db.execute(
                 "DELETE FROM stories WHERE created_at < ?", (keep_stories,)
+            ).rowcount
+            removed += db.execute(  # matches listed in a digest: its message is the record
+                "DELETE FROM outbox WHERE status = ? AND created_at < ?", (DIGESTED, keep_items)
             ).rowcount
             db.execute(
                 "DELETE FROM cluster_sources WHERE alert_key NOT IN (SELECT key FROM outbox)"
