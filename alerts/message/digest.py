@@ -12,7 +12,7 @@ HTML parse mode, as ``render``; every piece of text is escaped here once. Layout
 Splitting: a message is at most 4096 characters counted as Telegram counts them, UTF-16 code
 units of the text after entity parsing (https://core.telegram.org/bots/api#sendmessage), so
 tags and hrefs do not count and ``&amp;`` counts one. Items are packed in order, as many whole
-items as fit in a part with its heading (whose "(1/2)" is budgeted at its widest); a part ends
+items as fit in a part with its heading (and its "(1/2)"); a part ends
 only between items, so an item, a tag or an entity is never cut. An item's title is capped at
 ``MAX_TITLE_UNITS`` and its source at ``MAX_SOURCE_CHARS``, so one item (some 430 units at
 most) always fits in a part. Numbers run on across parts.
@@ -30,7 +30,6 @@ from alerts.message.render import MAX_MESSAGE_UNITS, MAX_SOURCE_CHARS, utf16_len
 from alerts.models import HeldAlert
 
 MAX_TITLE_UNITS = 300  # a title longer than this is cut at a word, with an ellipsis
-_WIDEST_PART = " (999/999)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,13 +85,25 @@ def pack(lines: Sequence[Line], budget: int) -> list[list[Line]]:
     return parts
 
 
+def _split(name: str, count: int, timezone: str, lines: Sequence[Line]) -> list[list[Line]]:
+    """The lines packed under a heading whose "(i/n)" is budgeted at the width of n: guessed,
+    then widened until the count of parts fits it (the guesses only grow, so it ends)."""
+    guess = 1
+    while True:
+        suffix = f" ({guess}/{guess})" if guess > 1 else ""
+        _, heading_units = _heading(name, count, timezone, suffix)
+        # The heading is followed by a blank line: one more break than ``pack`` counts.
+        parts = pack(lines, MAX_MESSAGE_UNITS - heading_units - 1)
+        if len(parts) == 1 or (guess > 1 and len(str(len(parts))) <= len(str(guess))):
+            return parts
+        guess = len(parts)
+
+
 def render_digest(name: str, items: Sequence[HeldAlert], timezone: str) -> list[str]:
     """The digest's messages, in order: the numbered list of ``items`` under ``name``."""
     zone = ZoneInfo(timezone)
     lines = [item_line(n, item, zone) for n, item in enumerate(items, start=1)]
-    _, heading_units = _heading(name, len(items), timezone, _WIDEST_PART)
-    # The heading is followed by a blank line: one more break than ``pack`` counts.
-    parts = pack(lines, MAX_MESSAGE_UNITS - heading_units - 1)
+    parts = _split(name, len(items), timezone, lines)
     texts = []
     for i, part in enumerate(parts, start=1):
         suffix = f" ({i}/{len(parts)})" if len(parts) > 1 else ""
