@@ -18,6 +18,7 @@ from alerts.message.digest import MAX_TITLE_UNITS, item_line, render_digest
 from alerts.message.render import MAX_MESSAGE_UNITS, utf16_len
 from alerts.models import Alert, FeedItem, HeldAlert, Match, RuleHit
 from tests.fakes.botapi import parse_telegram_html
+from tests.helpers import ROOT
 
 DAY = datetime(2026, 6, 12, tzinfo=UTC)
 
@@ -235,3 +236,19 @@ def test_a_bad_key_is_named_with_its_line(rule: str, chats: str, error: str) -> 
     with pytest.raises(ConfigError) as caught:
         config(f"  - {rule}\n", chats)
     assert error in str(caught.value)
+
+
+def test_the_commented_examples_of_config_yaml_are_valid() -> None:
+    """config.yaml's examples of the digest keys, uncommented, load as they say."""
+    text = (ROOT / "config.yaml").read_text()
+    for example in ("    # urgent:", "    # max_per_hour:", "  # - name: Korea daily",
+                    "  #   any: [Korea]", "  #   digest:", "\n# chats:", '\n#   "@my_alerts":',
+                    "\n#     quiet:", "\n#     digest:"):  # fmt: skip
+        assert example in text
+        text = text.replace(example, example.replace("# ", "").replace("#", " "))
+    cfg = config_mod.loads(text)
+    assert cfg.chat_settings("@my_alerts").quiet == Quiet(time(22), time(7))
+    assert cfg.chat_settings("@my_alerts").digest == Every(timedelta(hours=1))
+    missiles, daily = cfg.rules[1], cfg.rules[2]
+    assert missiles.urgent and missiles.max_per_hour == 5
+    assert daily.digest == Times((time(8), time(18)))

@@ -22,9 +22,9 @@ from alerts.digest_send import roll_due
 from alerts.pipeline import poll_feed
 from tests.fakes.botapi import FakeBotAPI, SentMessage, parse_telegram_html
 from tests.fakes.feeds import FeedServer, rss
-from tests.helpers import ROOT, parse_pool
+from tests.helpers import ROOT, TOKEN, Running, parse_pool
 
-TOKEN = "123:ABC"
+BOT_TOKEN = TOKEN  # the token the telegram fixture (conftest) accepts
 TODAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 START = datetime.now(UTC) - timedelta(minutes=30)  # items are published from here, a second apart
 QUAKE = "Strong earthquake hits the coast of Chile near Valparaiso"
@@ -204,3 +204,22 @@ def _run_once(config: Path) -> subprocess.Popen[bytes]:
         [sys.executable, str(ROOT / "bot.py"), "run", "--once", "--config", str(config)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT,
     )  # fmt: skip
+
+
+def test_the_service_sends_at_start_a_digest_that_fell_due_while_it_was_down(
+    tmp_path: Path, feeds: FeedServer, telegram: FakeBotAPI
+) -> None:
+    bot = Bot(tmp_path, feeds, telegram, "  - {name: Quakes, any: [earthquake], digest: 1h}\n")
+    bot.publish("a", "Earthquake in Peru", "Earthquake in Japan")
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    bot.cycle(hour - timedelta(hours=3))  # held; due two hours ago, the bot was down since
+    assert telegram.messages == []
+    service = Running(bot.path)
+    try:
+        (digest,) = telegram.wait_for_chat("@alerts", 1, timeout=60)
+        service.wait_for("digest_queued", 10)
+    finally:
+        assert service.stop() == 0
+    assert digest.text.startswith("<b>Digest: Quakes</b>\n2 stories, times in UTC")
+    assert listed(digest) == ["Earthquake in Peru", "Earthquake in Japan"]
+    assert len(telegram.messages) == 1
