@@ -258,6 +258,7 @@ class Service:
             event(log, logging.ERROR, "digest_store_failed", error=str(e))
             return
         if due is not None:
+            due = max(due, datetime.now(UTC) + timedelta(seconds=1))  # never a busy loop
             self._jobs.add_job(self._digests, DateTrigger(run_date=due, timezone=UTC),
                                id="digests", replace_existing=True,
                                misfire_grace_time=None)  # fmt: skip

@@ -23,7 +23,7 @@ from alerts.models import (
     Alert,
     ClusterJoin,
     FeedUpdateIntent,
-    HeldAlert,
+    Hold,
     Notice,
     StoryKey,
     StoryVectors,
@@ -79,6 +79,13 @@ def poll(
     """A trip of ``url`` with a new body that saw ``ids`` and alerts ``alerts``."""
     return FeedUpdateIntent(url, "ok", '"e"', "lm", "hash", tuple(ids), tuple(alerts), joins,
                             max_edits)  # fmt: skip
+
+
+def roll_one(store: StoreType) -> bool:
+    """A match held for the chat's digest (alert 91), then its digest made (alert 90)."""
+    held = replace(poll("h", ["h1"], [alert(91)]), holds=(("k91", Hold(digest="chat")),))
+    store.update_feed(held, NOW)
+    return store.roll_digest(store.held_alerts("@c", "chat"), [alert(90)[0]], NOW)
 
 
 def unchanged(
@@ -169,9 +176,7 @@ CALLS: dict[str, Callable[[StoreType, Filled], object]] = {
     "prune": lambda s, f: s.prune(NOW, timedelta(days=30), timedelta(hours=48)),
     "held_digests": lambda s, f: s.held_digests(),
     "held_alerts": lambda s, f: s.held_alerts("@c", "chat"),
-    "roll_digest": lambda s, f: s.roll_digest(
-        [HeldAlert(f.pending, "@c", "T1", "L1", "", NOW)], [alert(90)[0]], NOW
-    ),
+    "roll_digest": lambda s, f: roll_one(s),
 }
 WRITES = {
     "update_feed", "queue_notice", "save_vectors",

@@ -4,6 +4,7 @@ split at Telegram's 4096; the config keys and their errors."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,9 +17,12 @@ from alerts.digest import CAP, CHAT, QUIET, RULE, Router, due_at, next_boundary,
 from alerts.errors import ConfigError
 from alerts.message.digest import MAX_TITLE_UNITS, item_line, render_digest
 from alerts.message.render import MAX_MESSAGE_UNITS, utf16_len
-from alerts.models import Alert, FeedItem, HeldAlert, Match, RuleHit
+from alerts.models import Alert, FeedItem, HeldAlert, Hold, Match, RuleHit
+from alerts.store import StoreType
 from tests.fakes.botapi import parse_telegram_html
 from tests.helpers import ROOT
+from tests.stores import alert as stored_alert
+from tests.stores import poll
 
 DAY = datetime(2026, 6, 12, tzinfo=UTC)
 
@@ -252,3 +256,36 @@ def test_the_commented_examples_of_config_yaml_are_valid() -> None:
     missiles, daily = cfg.rules[1], cfg.rules[2]
     assert missiles.urgent and missiles.max_per_hour == 5
     assert daily.digest == Times((time(8), time(18)))
+
+
+def test_held_matches_wait_unseen_by_the_courier_and_are_rolled_once(store: StoreType) -> None:
+    now = datetime(2026, 6, 12, 10, tzinfo=UTC)
+    alerts = [stored_alert(n) for n in (1, 2, 3)]
+    holds = (("k1", Hold(digest="chat")), ("k2", Hold(digest="chat")),
+             ("k3", Hold(cap_rule="r", cap=5, since=now, overflow="cap:r")))  # fmt: skip
+    intent = replace(poll("u", ["1", "2", "3"], alerts), holds=holds)
+    assert store.update_feed(intent, now) == {"k1", "k2", "k3"}  # all in the window
+    assert [e.alert.key for e in store.pending()] == ["k3"]  # under its cap: sent as usual
+    held = store.held_alerts("@c", "chat")
+    assert [h.title for h in held] == ["T1", "T2"]
+    assert store.held_digests() == [("@c", "chat", now)]
+    parts = [stored_alert(n)[0] for n in (8, 9)]
+    assert store.roll_digest(held, parts, now)
+    assert [e.alert.key for e in store.pending()] == ["k3", "k8", "k9"]  # in order
+    assert store.held_digests() == []
+    assert not store.roll_digest(held, [stored_alert(7)[0]], now)  # rolled once, never twice
+    assert [e.alert.key for e in store.pending()] == ["k3", "k8", "k9"]
+
+
+def test_the_cap_holds_what_passes_it_in_the_hour(store: StoreType) -> None:
+    hour = datetime(2026, 6, 12, 10, tzinfo=UTC)
+    for n in range(1, 5):
+        hold = Hold(cap_rule="r", cap=2, since=hour, overflow="cap:r")
+        intent = replace(poll("u", [str(n)], [stored_alert(n)]), holds=((f"k{n}", hold),))
+        store.update_feed(intent, hour + timedelta(minutes=n))
+    assert [e.alert.key for e in store.pending()] == ["k1", "k2"]
+    assert [h.title for h in store.held_alerts("@c", "cap:r")] == ["T3", "T4"]
+    later = Hold(cap_rule="r", cap=2, since=hour + timedelta(hours=1), overflow="cap:r")
+    intent = replace(poll("u", ["5"], [stored_alert(5)]), holds=(("k5", later),))
+    store.update_feed(intent, hour + timedelta(hours=1, minutes=1))
+    assert [e.alert.key for e in store.pending()] == ["k1", "k2", "k5"]  # a new hour
