@@ -20,6 +20,9 @@ the entries the store committed). The policies decided here:
   next try further ahead than that is a clock's error, not a backoff (:func:`waiting`).
 - **Mutes** (``alerts.mutes``). A match of a muted rule or source is held: recorded and
   counted on its mute, not alerted.
+- **Digests.** A match a rule or chat holds for a digest (``digest``, ``quiet``, a rule over
+  its ``max_per_hour``) is written held instead of queued; ``alerts.digest`` states where each
+  match goes. A held match is a story in the window like a sent one, so dedup applies across.
 - **Health.** A feed failing for ``polling.broken_after`` is reported to the admins once, and
   once more when it works again; a 410 is reported at once (``message.notices``).
 """
@@ -33,6 +36,7 @@ from datetime import datetime, timedelta
 from alerts.config import Config, FeedConfig
 from alerts.dedup.embed_memo import Memo
 from alerts.dedup.window import Entry, StoryWindow
+from alerts.digest import route_all
 from alerts.errors import FeedGone, FetchError, ParseError, TripError
 from alerts.message.notices import health_notices
 from alerts.models import (
@@ -167,10 +171,12 @@ def changed(policy: Policy, feed: FeedConfig, read: FeedForUpdate, fetched: Fetc
         stories.add(item)
     change, notices = _recovery(policy, feed, read.state, now)
     vectored = tuple(stories.window_vectors())
+    # Held for a digest instead of queued, or counted against a cap (``alerts.digest``).
+    alerts, holds = route_all(policy.config, stories.alerts, stories.matches, now)
     intent = FeedUpdateIntent(
         feed.url, "ok", etag=fetched.etag, last_modified=fetched.last_modified,
         content_hash=digest, seen_ids=tuple(dict.fromkeys(i.item_id for i in items)),
-        alerts=tuple(stories.alerts), joins=tuple(stories.joins),
+        alerts=alerts, holds=holds, joins=tuple(stories.joins),
         max_edits=policy.config.dedup.max_edits, window=tuple(stories.entries()),
         notices=notices, vectors=tuple(v for _, v in vectored), error=said,
         held=tuple(stories.held),

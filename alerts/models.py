@@ -130,6 +130,8 @@ class DeliveryStatus(StrEnum):
     PENDING = "pending"  # waiting for delivery (or for its retry)
     SENT = "sent"  # Telegram returned its message id
     FAILED = "failed"  # refused for good, kept with its reason for an operator to re-drive
+    HELD = "held"  # a match waiting for its digest (``alerts.digest``), not for the courier
+    DIGESTED = "digested"  # a held match listed in a digest message (queued as its own entry)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +239,34 @@ class StoryVectors:
 
 
 @dataclass(frozen=True, slots=True)
+class Hold:
+    """Why an alert does not simply go out at once (``alerts.digest``): it is held now for the
+    digest ``digest`` names, or it counts against ``cap_rule``'s ``max_per_hour`` (``cap``) in
+    the hour that began at ``since``, held for ``overflow`` once the hour has had ``cap``;
+    ``published`` is the item's time, shown in the digest."""
+
+    digest: str = ""
+    cap_rule: str = ""
+    cap: int = 0
+    since: datetime | None = None
+    overflow: str = ""
+    published: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HeldAlert:
+    """A match held for a digest, as the store holds it: what one line of the digest shows."""
+
+    id: int
+    chat: str
+    title: str
+    link: str
+    source: str
+    at: datetime  # published, or when the bot saw it
+    silent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class FeedUpdateIntent:
     """Everything one trip writes, in one store transaction, whatever the trip's outcome.
 
@@ -265,6 +295,7 @@ class FeedUpdateIntent:
     window: tuple[WindowEntry, ...] = ()
     vectors: tuple[StoryVectors, ...] = ()
     held: tuple[tuple[MuteKind, str], ...] = ()  # a muted match, by the mute that held it
+    holds: tuple[tuple[str, Hold], ...] = ()  # alert key -> its hold (``alerts.digest``)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,9 @@ interval job per feed with jitter, ``max_instances=1`` so a feed is never polled
 Delivery is the ``dispatcher``'s: one sender task per chat with alerts or edits waiting, woken
 by a poll that found new items and every ``WAKE_EVERY`` seconds. That tick also checks that the
 state file is still the one opened (deleted or replaced: the service stops, exit 1) and starts
-the admins' command listener if the config names admins and it does not listen yet. A config
+the admins' command listener if the config names admins and it does not listen yet. Digests
+are made when due: at start, then at the next due time (one date job, set again after each
+poll that queued alerts, each digest and each reload), and on every tick as a safety net. A config
 edit is applied within ``RELOAD_EVERY`` seconds (``config.watch``). APScheduler's two INFO lines
 per job run are held at WARNING unless the log level is DEBUG. SIGINT/SIGTERM stop it: no new
 polls or sends start, an in-flight send gets a grace period to finish (else its alert stays
@@ -26,12 +28,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
+from apscheduler.triggers.date import DateTrigger  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
 from alerts.config import Config, ConfigWatcher, FeedConfig
 from alerts.decide import Trip
 from alerts.delivery.courier import Courier
 from alerts.delivery.destination import Destination
+from alerts.digest_send import next_due, roll_due
 from alerts.dispatcher import Dispatcher
 from alerts.errors import ConfigError, InvalidTokenError, NotifyError, StoreError
 from alerts.logs import event
@@ -81,14 +85,9 @@ async def run_once(ctx: Context, destination: Destination, deadline: timedelta) 
         step = await trip
         results.append(record(ctx, step) if isinstance(step, Trip) else step)
     failed = [r for r in results if r.status in ("failed", "error", "gone")]
-    event(
-        log,
-        logging.INFO,
-        "poll_cycle_done",
-        feeds=len(results),
-        failed=len(failed),
-        alerts=sum(r.alerts for r in results),
-    )
+    event(log, logging.INFO, "poll_cycle_done", feeds=len(results), failed=len(failed),
+          alerts=sum(r.alerts for r in results))  # fmt: skip
+    roll_due(ctx.store, ctx.config, datetime.now(UTC))  # digests due now, or while it was off
     await start_destination(destination)
     courier = Courier(ctx.store, destination, ctx.config.telegram.admins)
     done = await courier.drain(deadline=time.monotonic() + deadline.total_seconds())
@@ -145,16 +144,11 @@ class Service:
         await start_destination(self.destination)
         self.ctx.store.set_meta(STARTED_KEY, str(datetime.now(UTC).timestamp()))
         for entry in self.ctx.store.in_doubt():
-            event(
-                log,
-                logging.WARNING,
-                "alert_in_doubt",
-                chat_id=entry.alert.chat,
-                alert=entry.id,
-                title=entry.alert.title,
-            )
+            event(log, logging.WARNING, "alert_in_doubt", chat_id=entry.alert.chat,
+                  alert=entry.id, title=entry.alert.title)  # fmt: skip
         scheduler = self._jobs = self._scheduler()
         scheduler.start()
+        self._digests()  # those that fell due while the bot was down go first
         await self._listen()
         self.wake.set()  # alerts left pending by an earlier run are sent first
         dispatcher = asyncio.create_task(self.dispatcher.run())
@@ -176,16 +170,11 @@ class Service:
         self._schedule_feeds(scheduler)
         scheduler.add_job(lambda: prune(self.ctx), IntervalTrigger(hours=1, timezone=UTC))
         # Alerts re-driven or resumed from the command line, and retries, are picked up.
-        scheduler.add_job(
-            self._tick, IntervalTrigger(seconds=WAKE_EVERY, timezone=UTC), max_instances=1
-        )
+        scheduler.add_job(self._tick, IntervalTrigger(seconds=WAKE_EVERY, timezone=UTC),
+                          max_instances=1)  # fmt: skip
         if self.watcher is not None:
-            scheduler.add_job(
-                self._watch,
-                IntervalTrigger(seconds=RELOAD_EVERY, timezone=UTC),
-                max_instances=1,
-                coalesce=True,
-            )
+            scheduler.add_job(self._watch, IntervalTrigger(seconds=RELOAD_EVERY, timezone=UTC),
+                              max_instances=1, coalesce=True)  # fmt: skip
         return scheduler
 
     def _schedule_feeds(self, scheduler: AsyncIOScheduler) -> None:
@@ -201,16 +190,9 @@ class Service:
             trigger = IntervalTrigger(seconds=timing[0], jitter=jitter or None, timezone=UTC)
             if url not in self._triggers:
                 first = now + timedelta(seconds=random.uniform(0, jitter))
-                scheduler.add_job(
-                    self._poll,
-                    trigger,
-                    args=[feed],
-                    id=url,
-                    max_instances=1,
-                    coalesce=True,
-                    next_run_time=first,
-                    misfire_grace_time=None,
-                )
+                scheduler.add_job(self._poll, trigger, args=[feed], id=url, max_instances=1,
+                                  coalesce=True, next_run_time=first,
+                                  misfire_grace_time=None)  # fmt: skip
             else:
                 scheduler.modify_job(url, args=[feed])
                 if self._triggers[url] != timing:
@@ -246,9 +228,9 @@ class Service:
         self.ctx = self.ctx.reconfigured(config)
         self.dispatcher.courier.admins = config.telegram.admins  # who hears of refusals
         self._schedule_feeds(self._jobs)
-        event(
-            log, logging.INFO, "config_reloaded", feeds=len(config.feeds), rules=len(config.rules)
-        )
+        self._digests()  # a schedule may have changed
+        event(log, logging.INFO, "config_reloaded", feeds=len(config.feeds),
+              rules=len(config.rules))  # fmt: skip
 
     async def _poll(self, feed: FeedConfig) -> None:
         if self.stop.is_set():
@@ -263,6 +245,23 @@ class Service:
                 self._polls.discard(task)
         if result.alerts or result.new_items:  # new items may edit a sent alert ("Also:")
             self.wake.set()
+        if result.alerts:  # some may be held: the next digest may be due sooner
+            self._digests()
+
+    def _digests(self) -> None:
+        """Make the digests due now (``alerts.digest_send``), then wake at the next due time."""
+        try:
+            if roll_due(self.ctx.store, self.ctx.config, datetime.now(UTC)):
+                self.wake.set()
+            due = next_due(self.ctx.store, self.ctx.config)
+        except StoreError as e:  # e.g. a locked database: the next tick tries again
+            event(log, logging.ERROR, "digest_store_failed", error=str(e))
+            return
+        if due is not None:
+            due = max(due, datetime.now(UTC) + timedelta(seconds=1))  # never a busy loop
+            self._jobs.add_job(self._digests, DateTrigger(run_date=due, timezone=UTC),
+                               id="digests", replace_existing=True,
+                               misfire_grace_time=None)  # fmt: skip
 
     async def _tick(self) -> None:
         """Every WAKE_EVERY: the state file is the one opened, the listener listens, wake."""
@@ -274,6 +273,7 @@ class Service:
             self._fail(e)
             return
         await self._listen()
+        self._digests()  # a safety net: a clock set forward, a job lost
         self.wake.set()
 
     async def _listen(self) -> None:

@@ -90,6 +90,7 @@ class Stories:
         # This trip's own alerts, so that two tellings in one body alert once.
         self.trip = StoryWindow(window.threshold)
         self.alerts: list[tuple[Alert, StoryKey]] = []
+        self.matches: dict[str, Match] = {}  # alert key -> its match (``alerts.digest`` routes)
         self.joins: list[ClusterJoin] = []
         self.suppressed: list[Suppressed] = []
         self._new: list[tuple[WindowEntry, Entry]] = []
@@ -131,6 +132,7 @@ class Stories:
         alert = render(match, summarize(item.title, item.content_html, limit, terms), source,
                        self.style)  # fmt: skip
         self.alerts.append((alert, key))
+        self.matches[alert.key] = match
         at = self.now.timestamp()
         entry = Entry(key, alert.key, at, source)
         self.trip.add(match.chat, entry)

@@ -24,6 +24,7 @@ from alerts.models import (
     Alert,
     ClusterJoin,
     FeedUpdateIntent,
+    Hold,
     Mute,
     MuteButton,
     Notice,
@@ -108,6 +109,13 @@ def poll(
     """A trip of ``url`` with a new body that saw ``ids`` and alerts ``alerts``."""
     return FeedUpdateIntent(url, "ok", '"e"', "lm", "hash", tuple(ids), tuple(alerts), joins,
                             max_edits)  # fmt: skip
+
+
+def roll_one(store: StoreType) -> bool:
+    """A match held for the chat's digest (alert 91), then its digest made (alert 90)."""
+    held = replace(poll("h", ["h1"], [alert(91)]), holds=(("k91", Hold(digest="chat")),))
+    store.update_feed(held, NOW)
+    return store.roll_digest(store.held_alerts("@c", "chat"), [alert(90)[0]], NOW)
 
 
 def unchanged(
@@ -203,6 +211,9 @@ CALLS: dict[str, Callable[[StoreType, Filled], object]] = {
     "save_buttons": lambda s, f: s.save_buttons([MuteButton("m1", "mute", "rule", "r", "k1")], NOW),
     "button": lambda s, f: s.button("m1"),
     "alert_of": lambda s, f: s.alert_of("k1"),
+    "held_digests": lambda s, f: s.held_digests(),
+    "held_alerts": lambda s, f: s.held_alerts("@c", "chat"),
+    "roll_digest": lambda s, f: roll_one(s),
 }
 # The life cycle: what a closed store does with these is not an error to test.
 LIFE_CYCLE = {"check_file", "close"}
@@ -210,7 +221,7 @@ WRITES = {
     "update_feed", "queue_notice", "save_vectors",
     "mark_sending", "mark_sent", "mark_attempt", "mark_doubt", "mark_failed", "mark_edited",
     "log_unanswered", "pull_back_sends", "move_chat",
-    "redrive", "set_meta", "prune", "mute", "unmute", "save_buttons",
+    "redrive", "set_meta", "prune", "mute", "unmute", "save_buttons", "roll_digest",
 }  # fmt: skip
 
 

@@ -20,11 +20,13 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     PrivateAttr,
     model_validator,
 )
 
 from alerts.config.durations import parse_duration
+from alerts.config.schedule import Quiet, Schedule, parse_quiet, parse_schedule
 from alerts.config.state import STATE_HELP, State
 from alerts.target import CHAT_FORMS, Target, bare_chat
 from alerts.text.normalize import normalize
@@ -91,6 +93,19 @@ Term = Annotated[str, AfterValidator(_term)]
 HttpUrl = Annotated[str, BeforeValidator(_http_url)]
 Chat = Annotated[str, BeforeValidator(_chat)]
 Network = Annotated[str, BeforeValidator(_network)]
+# ``digest: 1h`` or ``digest: [08:00, 18:00]``; ``quiet: "22:00-07:00"`` (``config.schedule``).
+
+
+def _schedule(value: object) -> Schedule | None:
+    return None if value is None else parse_schedule(value)
+
+
+def _quiet(value: object) -> Quiet | None:
+    return None if value is None else parse_quiet(value)
+
+
+DigestSchedule = Annotated[Schedule | None, PlainValidator(_schedule)]
+QuietHours = Annotated[Quiet | None, PlainValidator(_quiet)]
 
 
 class Section(BaseModel):
@@ -243,11 +258,24 @@ class RuleConfig(Section):
     chat: Chat | None = Field(None, description="overrides telegram.chat (CHAT/TOPIC: a topic)")
     silent: bool = Field(False, description="send without a notification sound")
     buttons: bool | None = Field(None, description="admins' mute buttons; null: as chats: says")
+    digest: DigestSchedule = Field(
+        None, description="hold matches for one digest message per period: 1h, or times of day "
+        "in message.timezone, e.g. [08:00, 18:00]",
+    )  # fmt: skip
+    urgent: bool = Field(
+        False, description="sent at once during its chat's quiet hours (silently) and digest"
+    )
+    max_per_hour: int | None = Field(
+        None, ge=1, description="alerts an hour sent as usual; the rest go in one digest at the "
+        "end of the hour",
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _has_terms(self) -> RuleConfig:
         if not self.all and not self.any:
             raise ValueError("a rule needs `all` or `any` terms")
+        if self.urgent and self.digest is not None:
+            raise ValueError("a rule cannot be both urgent and held for a digest")
         return self
 
 
@@ -257,6 +285,14 @@ class ChatConfig(Section):
     Features that act per chat (alert buttons, digests, quiet hours) add their keys here."""
 
     buttons: bool = Field(False, description="admins' mute buttons under its rules' alerts")
+    digest: DigestSchedule = Field(
+        None, description="hold every match to this chat for one digest per period: 1h, or "
+        "times of day in message.timezone, e.g. [08:00, 18:00] (urgent rules are sent at once)",
+    )  # fmt: skip
+    quiet: QuietHours = Field(
+        None, description='quiet hours in message.timezone, e.g. "22:00-07:00": alerts are held '
+        "and sent as one digest when they end (urgent rules: at once, silently)",
+    )  # fmt: skip
 
 
 class Config(Section):

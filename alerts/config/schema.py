@@ -22,6 +22,10 @@ def schema_lines(model: type[Section] = Config, prefix: str = "") -> Iterator[st
             yield f"{key}:"
             yield from schema_lines(sub, key + ".")
             continue
+        if sub is not None and get_origin(annotation) is dict:  # chats: {chat: settings}
+            yield f"{key}: mapping of each chat to:  # {info.description}"
+            yield from schema_lines(sub, key + ".<chat>.")
+            continue
         if sub is not None and get_origin(annotation) is not list:  # Section | None
             yield f"{key}: null, or a mapping with:  # {info.description}"
             yield from schema_lines(sub, key + ".")

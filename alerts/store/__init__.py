@@ -18,7 +18,8 @@ crash in between is told apart. Any failure of the database is a ``StoreError`` 
 ``Store`` is the SQLite backend, made of one mixin per side over the connection:
 ``connection`` (open, lock file, WAL, transactions), ``schema`` (migrations), ``feeds`` (the
 poll side), ``outbox`` (the delivery side), ``operators`` (status, re-drive, kept values,
-retention), ``mutes`` (mutes and the buttons under alerts). The mixins' SQL runs on any
+retention), ``mutes`` (mutes and the buttons under alerts), ``digests`` (matches held for
+digests). The mixins' SQL runs on any
 ``base.Backend``: ``pg_store.PgStore`` is the same mixins over ``pg`` (psycopg's pool,
 transactions) with ``pg_schema`` (its migrations).
 ``protocol`` lists the public methods by side and topic; ``factory.open_store`` opens the
@@ -28,6 +29,7 @@ backend a state names; ``transfer`` copies a whole state between backends (``sta
 from __future__ import annotations
 
 from alerts.store.connection import Connection
+from alerts.store.digests import DIGEST_RULE, DigestsMixin
 from alerts.store.factory import in_use, is_database_url, open_store, shown
 from alerts.store.feeds import FeedsMixin
 from alerts.store.mutes import MutesMixin
@@ -45,6 +47,7 @@ from alerts.store.protocol import (
 from alerts.store.schema import SCHEMA_VERSION
 
 __all__ = [
+    "DIGEST_RULE",
     "FAILED",
     "NOTICE_RULE",
     "PAUSED_KEY",
@@ -61,7 +64,7 @@ __all__ = [
 ]
 
 
-class Store(FeedsMixin, OutboxMixin, OperatorsMixin, MutesMixin, Connection):
+class Store(FeedsMixin, OutboxMixin, OperatorsMixin, MutesMixin, DigestsMixin, Connection):
     """The SQLite state file; one instance per process, used from one thread."""
 
 

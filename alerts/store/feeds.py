@@ -23,6 +23,7 @@ from alerts.models import (
     FeedForUpdate,
     FeedState,
     FeedUpdateIntent,
+    Hold,
     StoryKey,
     StoryVectors,
     Vector,
@@ -30,6 +31,7 @@ from alerts.models import (
 )
 from alerts.store.base import Backend, Db
 from alerts.store.connection import dt, ts
+from alerts.store.digests import hold_columns
 from alerts.store.mutes import count_held, read_mutes, story_muted
 from alerts.store.outbox import insert_notice
 from alerts.store.protocol import SENT, RecentStory
@@ -135,8 +137,11 @@ def _record_changed(db: Db, intent: FeedUpdateIntent, t: float) -> frozenset[str
         [(intent.feed_url, i, t) for i in intent.seen_ids],
     )
     stories = {w.alert_key: w for w in intent.window}
-    queued = frozenset(a.key for a, key in intent.alerts
-                       if _queue_alert(db, a, key, stories.get(a.key), t))  # fmt: skip
+    holds = dict(intent.holds)
+    queued = frozenset(
+        a.key for a, k in intent.alerts
+        if _queue_alert(db, a, k, stories.get(a.key), t, holds.get(a.key))
+    )  # fmt: skip
     for join in intent.joins:
         _record_join(db, join, intent.max_edits, t)
     _record_vectors(db, intent.vectors)
@@ -171,16 +176,18 @@ def _record_failed(db: Db, intent: FeedUpdateIntent, t: float) -> None:
     )  # fmt: skip
 
 
-def _queue_alert(db: Db, alert: Alert, key: StoryKey, story: WindowEntry | None, t: float) -> bool:
-    """An alert into the outbox and its story (with the vectors the trip computed for it) into
-    the window; False if its key was queued."""
+def _queue_alert(db: Db, alert: Alert, key: StoryKey, story: WindowEntry | None,
+                 t: float, hold: Hold | None = None) -> bool:  # fmt: skip
+    """An alert into the outbox (pending, or held for a digest: ``store.digests``) and its story
+    (with the vectors the trip computed for it) into the window; False if its key was queued."""
     target = alert.target  # the outbox keeps chat and forum topic apart
     cursor = db.execute(
         "INSERT INTO outbox (key, chat, topic, rule, title, link, text, silent,"
-        " link_preview, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (key) DO NOTHING",
+        " link_preview, source, created_at, status, held_for, cap_rule, published)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
         (alert.key, target.chat, target.topic, alert.rule, alert.title, alert.link, alert.text,
-         int(alert.disable_notification), int(alert.link_preview), alert.source, t),
+         int(alert.disable_notification), int(alert.link_preview), alert.source, t,
+         *hold_columns(db, alert, hold)),
     )  # fmt: skip
     if not cursor.rowcount:
         return False

@@ -18,7 +18,7 @@ from alerts.store.base import Backend
 from alerts.store.connection import ts
 from alerts.store.mutes import prune_mutes
 from alerts.store.outbox import ENTRY_SQL, entry_of
-from alerts.store.protocol import FAILED, NOTICE_RULE, PENDING, SENT
+from alerts.store.protocol import DIGESTED, FAILED, NOTICE_RULE, PENDING, SENT
 
 _SEND_LOG_KEPT = 3600.0  # seconds; pacing's longest look back is 60: a wide margin
 
@@ -89,6 +89,9 @@ class OperatorsMixin(Backend):
             ).rowcount
             removed += db.execute(
                 "DELETE FROM stories WHERE created_at < ?", (keep_stories,)
+            ).rowcount
+            removed += db.execute(  # matches listed in a digest: its message is the record
+                "DELETE FROM outbox WHERE status = ? AND created_at < ?", (DIGESTED, keep_items)
             ).rowcount
             db.execute(
                 "DELETE FROM cluster_sources WHERE alert_key NOT IN (SELECT key FROM outbox)"

@@ -111,6 +111,15 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX buttons_alert_key ON buttons (alert_key);
     """,
+    # 9: digests: a held match's digest, cap rule and item time; the message that listed it.
+    """
+    ALTER TABLE outbox ADD COLUMN held_for TEXT;
+    ALTER TABLE outbox ADD COLUMN cap_rule TEXT;
+    ALTER TABLE outbox ADD COLUMN published DOUBLE PRECISION;
+    ALTER TABLE outbox ADD COLUMN digest_key TEXT;
+    CREATE INDEX outbox_held ON outbox (chat, held_for, id) WHERE status = 'held';
+    CREATE INDEX outbox_cap ON outbox (chat, cap_rule, created_at) WHERE cap_rule IS NOT NULL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -7,6 +7,7 @@ several machines can reach; opened by ``alerts.store.open_store`` when the state
 
 from __future__ import annotations
 
+from alerts.store.digests import DigestsMixin
 from alerts.store.factory import redact
 from alerts.store.feeds import FeedsMixin
 from alerts.store.mutes import MutesMixin
@@ -16,7 +17,7 @@ from alerts.store.pg import PgConnection
 from alerts.store.protocol import StoreType
 
 
-class PgStore(FeedsMixin, OutboxMixin, OperatorsMixin, MutesMixin, PgConnection):
+class PgStore(FeedsMixin, OutboxMixin, OperatorsMixin, MutesMixin, DigestsMixin, PgConnection):
     """A state in PostgreSQL; one instance per process (its pool serves any thread)."""
 
     def __init__(self, url: str, *, lock: bool = False) -> None:

@@ -18,10 +18,12 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from alerts.models import (
+    Alert,
     DeliveryStatus,
     FeedForUpdate,
     FeedState,
     FeedUpdateIntent,
+    HeldAlert,
     Mute,
     MuteButton,
     MuteKind,
@@ -33,6 +35,7 @@ from alerts.models import (
 )
 
 PENDING, SENT, FAILED = DeliveryStatus.PENDING, DeliveryStatus.SENT, DeliveryStatus.FAILED
+HELD, DIGESTED = DeliveryStatus.HELD, DeliveryStatus.DIGESTED
 STARTED_KEY, PAUSED_KEY = "started_at", "paused"  # meta keys
 NOTICE_RULE = "(operator notice)"  # the rule of outbox rows that are notices to admins
 # A story of the window as stored: chat, key, alert key, time (UNIX seconds), source, and the
@@ -190,7 +193,25 @@ class MuteStore(Protocol):
         """The outbox entry of an alert (a button's message), if it is still kept."""
 
 
-class StoreType(FeedStore, OutboxStore, OperatorStore, MuteStore, Protocol):
+class DigestStore(Protocol):
+    """The digest side (``alerts.digest_send``); held matches are written by ``update_feed``.
+
+    held: held_digests, held_alerts
+    making a digest: roll_digest
+    """
+
+    def held_digests(self) -> list[tuple[str, str, datetime]]:
+        """(chat, digest, time of its oldest match) of every digest with matches held."""
+
+    def held_alerts(self, chat: str, digest: str) -> list[HeldAlert]:
+        """The matches held for one digest of a chat, in order of discovery."""
+
+    def roll_digest(self, held: Sequence[HeldAlert], parts: Sequence[Alert], now: datetime) -> bool:
+        """The held matches become digested and the digest's parts are queued, in one
+        transaction; False (nothing written) if any of them was not held any more."""
+
+
+class StoreType(FeedStore, OutboxStore, OperatorStore, MuteStore, DigestStore, Protocol):
     """A whole store: the three sides and its life cycle.
 
     life cycle: check_file, close

@@ -104,6 +104,18 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     CREATE INDEX buttons_alert_key ON buttons (alert_key);
     """,
+    # 9: digests. A match held for a digest (a schedule, quiet hours, a rule over its cap) is
+    # an outbox row with status 'held', the digest it waits for (held_for) and its item's time;
+    # when its digest is made it becomes 'digested', with the key of the message listing it
+    # (digest_key). cap_rule names the rule whose max_per_hour an alert counts against.
+    """
+    ALTER TABLE outbox ADD COLUMN held_for TEXT;
+    ALTER TABLE outbox ADD COLUMN cap_rule TEXT;
+    ALTER TABLE outbox ADD COLUMN published REAL;
+    ALTER TABLE outbox ADD COLUMN digest_key TEXT;
+    CREATE INDEX outbox_held ON outbox (chat, held_for, id) WHERE status = 'held';
+    CREATE INDEX outbox_cap ON outbox (chat, cap_rule, created_at) WHERE cap_rule IS NOT NULL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
