@@ -17,15 +17,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     PrivateAttr,
     model_validator,
 )
 
 from alerts.config.durations import parse_duration
+from alerts.config.listen import MetricsConfig
+from alerts.config.section import Section as Section  # its home; imported from here too
 from alerts.text.normalize import normalize
 from alerts.text.regex import compile_regex, is_regex_term
 
@@ -92,12 +92,6 @@ Term = Annotated[str, AfterValidator(_term)]
 HttpUrl = Annotated[str, BeforeValidator(_http_url)]
 Chat = Annotated[str, BeforeValidator(_chat)]
 Network = Annotated[str, BeforeValidator(_network)]
-
-
-class Section(BaseModel):
-    """A config section: unknown keys rejected, values frozen once loaded."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
 
 class TelegramConfig(Section):
@@ -264,6 +258,7 @@ class Config(Section):
     items: ItemsConfig = Field(default_factory=ItemsConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     message: MessageConfig = Field(default_factory=MessageConfig)
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     feeds: list[FeedConfig] = Field(default_factory=list)
     entities: dict[str, list[Term]] = Field(
         default_factory=dict, description="a name and its aliases"
