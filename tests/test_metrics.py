@@ -141,6 +141,7 @@ def test_a_scripted_run_shows_its_counts(
                   for r in ("changed", "unchanged", "failed", "gone"))  # fmt: skip
     assert value(samples, "news_alerts_fetch_duration_seconds_count") == fetched
     assert 0 <= value(samples, "news_alerts_poll_cycle_age_seconds") < 30 * WAIT_SCALE
+    assert value(samples, "process_resident_memory_bytes") > 0  # the process's own, too
     assert health == (200, "ok\n")
     assert "prometheus_client" in imports_of(recorded).bot
 
