@@ -303,3 +303,28 @@ def test_two_bots_in_one_process_count_apart() -> None:
     assert value(samples, "news_alerts_telegram_429_total") == 1
     assert value(samples, "news_alerts_alerts_muted_total") == 2
     assert b'news_alerts_polls_total{result="changed"} 0.0' in two.exposition()
+
+
+def test_healthz_is_503_when_the_event_loop_does_not_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A loop blocked past LOOP_ANSWER polls and sends nothing: the listener says so itself."""
+    import threading
+
+    from alerts import monitor as monitor_mod
+
+    monkeypatch.setattr(monitor_mod, "LOOP_ANSWER", 0.2)
+    monitor = Monitor(("127.0.0.1", 0))
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        monitor._loop = loop
+        loop.call_soon_threadsafe(time.sleep, 1.0)  # a blocking call in the loop
+        status, _, body = monitor.answer("/healthz")
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
+    assert (status, body) == (503, b"event loop blocked: no answer within 0.2s\n")
+    assert monitor.answer("/nothing")[0] == 404
