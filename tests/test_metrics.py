@@ -328,3 +328,24 @@ def test_healthz_is_503_when_the_event_loop_does_not_answer(
         loop.close()
     assert (status, body) == (503, b"event loop blocked: no answer within 0.2s\n")
     assert monitor.answer("/nothing")[0] == 404
+
+
+@pytest.mark.parametrize(("listen", "address"), [
+    ("9108", ("127.0.0.1", 9108)), ("127.0.0.1:9108", ("127.0.0.1", 9108)),
+    ("0.0.0.0:9108", ("0.0.0.0", 9108)), ("[::1]:9108", ("::1", 9108)),
+])  # fmt: skip
+def test_metrics_listen_takes_an_address_and_a_bare_port_is_loopback(
+    listen: str, address: tuple[str, int]
+) -> None:
+    assert config_mod.loads(f'metrics: {{listen: "{listen}"}}\n').metrics.address == address
+    assert config_mod.loads("telegram: {}\n").metrics.address is None  # off by default
+
+
+@pytest.mark.parametrize("listen", ["metrics.example:9108", "127.0.0.1:70000", "port", ""])
+def test_a_bad_metrics_address_is_an_error_naming_the_key_and_line(listen: str) -> None:
+    from alerts.errors import ConfigError
+
+    with pytest.raises(ConfigError) as raised:
+        config_mod.loads(f'state: x.db\nmetrics:\n  listen: "{listen}"\n')
+    (problem,) = raised.value.problems
+    assert (problem.path, problem.line) == ("metrics.listen", 3)
