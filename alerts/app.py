@@ -17,6 +17,7 @@ from alerts.backfill import Backfill
 from alerts.config import Config
 from alerts.feeds.fetch import Fetcher, FetchLimits
 from alerts.feeds.parse_pool import ParsePool
+from alerts.observe import QUIET, Observer
 from alerts.pipeline import Context, semantic_off
 from alerts.store import StoreType, open_store
 
@@ -41,6 +42,7 @@ async def open_bot(
     store: StoreType | None = None,
     parser: ParsePool | None = None,
     background_vectors: bool = True,
+    observer: Observer = QUIET,
 ) -> AsyncIterator[Context]:
     """The Context of one run, with everything it holds opened; closed on exit.
 
@@ -48,7 +50,8 @@ async def open_bot(
     store across trips and one parse pool across tests); otherwise each is opened here.
     ``background_vectors`` off (``run --once``, the demo): no worker embeds new stories after
     their commit; a story's vector is computed when a comparison first needs it (at most 4 a
-    story), so a cycle that ends at once never loads the model, or waits for it, in vain."""
+    story), so a cycle that ends at once never loads the model, or waits for it, in vain.
+    ``observer`` is told of every trip and send (``alerts.observe``: the metrics)."""
     async with AsyncExitStack() as stack:
         if store is None:
             store = open_store(config.state, lock=lock)
@@ -61,4 +64,4 @@ async def open_bot(
         backfill = Backfill(store.save_vectors, semantic_off) if background_vectors else None
         if backfill is not None:
             stack.push_async_callback(backfill.close)
-        yield Context.open(config, store, fetcher, parser, backfill)
+        yield Context.open(config, store, fetcher, parser, backfill, observer)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from alerts.dedup.embed_memo import Memo
     from alerts.dedup.verdict import SemanticPolicy
     from alerts.delivery.destination import Destination
+    from alerts.monitor import Monitor
     from alerts.scheduler import Service
 
 log = logging.getLogger("alerts.commands")
@@ -245,9 +246,12 @@ async def _serve(
     watcher: ConfigWatcher | None = None,
 ) -> int:
     from alerts.app import open_bot
+    from alerts.observe import QUIET
     from alerts.scheduler import Service, run_once
 
-    async with open_bot(config, lock=True, background_vectors=not once) as ctx:
+    monitor = None if once else _monitor(config)
+    async with open_bot(config, lock=True, background_vectors=not once,
+                        observer=monitor or QUIET) as ctx:  # fmt: skip
         if once:
             try:
                 return await run_once(ctx, destination, deadline)
@@ -255,7 +259,23 @@ async def _serve(
                 await destination.close()
         service = Service(ctx, destination, watcher)
         _listen(service, destination)
-        return await service.run()
+        if monitor is None:
+            return await service.run()
+        await monitor.start(lambda: service.ctx)
+        try:
+            return await service.run()
+        finally:
+            await monitor.stop()
+
+
+def _monitor(config: Config) -> Monitor | None:
+    """The listener of /metrics and /healthz when ``metrics.listen`` is set (prometheus_client
+    is then imported; ``run --once`` never listens: a cron cycle is over before a scrape)."""
+    if config.metrics.address is None:
+        return None
+    from alerts.monitor import Monitor
+
+    return Monitor(config.metrics.address)
 
 
 def _listen(service: Service, destination: Destination) -> None:

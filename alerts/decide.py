@@ -211,6 +211,7 @@ class Trip:
     fresh: tuple[FeedItem, ...] = ()
     error: FeedFailure | None = None
     skipped: Skipped = NONE_SKIPPED  # the unseen items that may not alert (``alerts.select``)
+    seconds: float | None = None  # how long its fetch and parse took (for an observer)
 
 
 def decide(policy: Policy, trip: Trip) -> Decision:

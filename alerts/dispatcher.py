@@ -26,6 +26,7 @@ from alerts.delivery.destination import Destination
 from alerts.errors import InvalidTokenError, NotifyError, StoreError
 from alerts.logs import event
 from alerts.models import Alert
+from alerts.observe import QUIET, Observer
 from alerts.store import StoreType
 
 log = logging.getLogger("alerts.dispatcher")
@@ -41,8 +42,9 @@ class Dispatcher:
         admins: list[int],
         stopping: asyncio.Event,
         fail: Callable[[BaseException], None],
+        observer: Observer = QUIET,
     ) -> None:
-        self.courier = Courier(store, Following(destination, self.moved), admins)
+        self.courier = Courier(store, Following(destination, self.moved), admins, observer)
         self.stopping = stopping
         self.fail = fail
         self.wake = asyncio.Event()

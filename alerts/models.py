@@ -309,6 +309,12 @@ class PollResult:
     alerts: int = 0
     error: str | None = None
     health: HealthChange | None = None
+    # For an observer (``alerts.observe``): the failure's kind, each suppressed duplicate's
+    # dedup reason ("same link" ... "same meaning"), the seconds fetching and parsing took.
+    failure: str | None = None
+    duplicates: tuple[str, ...] = ()
+    seconds: float | None = None
+    muted: int = 0  # matches recorded as muted (``alerts.mutes``), not queued
 
 
 # ---------------------------------------------------------------- rule specs

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -39,6 +40,7 @@ from alerts.feeds.fetch import Fetcher
 from alerts.feeds.parse_pool import ParsePool
 from alerts.logs import event
 from alerts.models import FeedForUpdate, FeedItem, FeedState, PollResult
+from alerts.observe import QUIET, Observer, failure_kind
 from alerts.rules import RuleSet
 from alerts.select import select
 from alerts.store import StoreType
@@ -55,8 +57,9 @@ def compile_rules(config: Config) -> RuleSet:
 class Context:
     """What every trip needs: the config, compiled rules, the store, the HTTP client, the
     parser processes, the window of recent stories (shared by all trips of the process), the
-    semantic stage's embedder, memoised (None: string-only), and the worker that embeds new
-    stories' titles after their commit (opened and closed by ``alerts.app``; None: none)."""
+    semantic stage's embedder, memoised (None: string-only), the worker that embeds new
+    stories' titles after their commit (opened and closed by ``alerts.app``; None: none), and
+    the observer told of every trip's result (``alerts.observe``)."""
 
     config: Config
     rules: RuleSet
@@ -66,17 +69,18 @@ class Context:
     parser: ParsePool
     memo: Memo | None = None
     backfill: Backfill | None = None
+    observer: Observer = QUIET
 
     @classmethod
     def open(cls, config: Config, store: StoreType, fetcher: Fetcher, parser: ParsePool,
-             backfill: Backfill | None = None) -> Context:  # fmt: skip
+             backfill: Backfill | None = None, observer: Observer = QUIET) -> Context:  # fmt: skip
         """Compile the rules, find the embedder and load the story window from the store."""
         window = StoryWindow(config.dedup.threshold)
         since = datetime.now(UTC) - config.dedup.window
         for chat, key, alert_key, at, source, title_vec, lead_vec in store.recent_stories(since):
             window.add(chat, Entry(key, alert_key, at, source, title_vec, lead_vec))
         return cls(config, compile_rules(config), store, fetcher, window, parser,
-                   open_memo(config), backfill)  # fmt: skip
+                   open_memo(config), backfill, observer)  # fmt: skip
 
     def reconfigured(self, config: Config) -> Context:
         """The same store, client, parsers, window and worker under a new config (the same
@@ -86,7 +90,7 @@ class Context:
         same = (old.semantic, old.semantic_model) == (new.semantic, new.semantic_model)
         return Context(config, compile_rules(config), self.store, self.fetcher, self.window,
                        self.parser, self.memo if same else open_memo(config),
-                       self.backfill)  # fmt: skip
+                       self.backfill, self.observer)  # fmt: skip
 
     @property
     def policy(self) -> Policy:
@@ -113,12 +117,19 @@ async def fetch_and_parse(
     """The reading half of a trip: its one read, then fetch and parse; a Trip to record, or
     the PollResult of a trip with nothing to write (gone, in backoff, or our own fault)."""
     now = now or datetime.now(UTC)
-    return await _guarded(feed, _fetch_and_parse(ctx, feed, now, backoff))
+    started = time.monotonic()
+    step = await _guarded(feed, _fetch_and_parse(ctx, feed, now, backoff))
+    if isinstance(step, Trip):
+        return replace(step, seconds=time.monotonic() - started)
+    ctx.observer.polled(step)
+    return step
 
 
 def record(ctx: Context, trip: Trip) -> PollResult:
     """The deciding half of a trip: decide, write once, then let the window see the stories."""
-    return _guarded_sync(trip.feed, lambda: _record(ctx, trip))
+    result = _guarded_sync(trip.feed, lambda: _record(ctx, trip))
+    ctx.observer.polled(result)
+    return result
 
 
 async def _fetch_and_parse(
@@ -199,8 +210,8 @@ def _record(ctx: Context, trip: Trip) -> PollResult:
     try:
         decision = decide(ctx.policy, trip)
     except Exception as e:  # a bug deciding this feed: its failure, written and backed off
-        failure = _unexpected(trip.feed, trip.read.state, e)
-        decision = decide(ctx.policy, replace(trip, error=failure))
+        trip = replace(trip, error=_unexpected(trip.feed, trip.read.state, e))
+        decision = decide(ctx.policy, trip)
     intent = decision.intent
     queued = ctx.store.update_feed(intent, trip.now)
     _remember(ctx, decision, queued)
@@ -211,7 +222,10 @@ def _record(ctx: Context, trip: Trip) -> PollResult:
     error = intent.error if intent.status in ("failed", "gone") else None  # not a note
     return PollResult(trip.feed.url, intent.status, items=decision.items,
                       new_items=decision.new_items, alerts=len(queued), error=error,
-                      health=decision.health)  # fmt: skip
+                      health=decision.health, seconds=trip.seconds,
+                      failure=None if trip.error is None else failure_kind(trip.error),
+                      duplicates=tuple(s.reason for s in decision.suppressed),
+                      muted=len(intent.held))  # fmt: skip
 
 
 def _remember(ctx: Context, decision: Decision, queued: frozenset[str]) -> None:

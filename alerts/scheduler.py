@@ -89,7 +89,7 @@ async def run_once(ctx: Context, destination: Destination, deadline: timedelta) 
           alerts=sum(r.alerts for r in results))  # fmt: skip
     roll_due(ctx.store, ctx.config, datetime.now(UTC))  # digests due now, or while it was off
     await start_destination(destination)
-    courier = Courier(ctx.store, destination, ctx.config.telegram.admins)
+    courier = Courier(ctx.store, destination, ctx.config.telegram.admins, ctx.observer)
     done = await courier.drain(deadline=time.monotonic() + deadline.total_seconds())
     if not done:
         event(log, logging.WARNING, "delivery_deadline", pending=ctx.store.counts()["pending"])
@@ -128,7 +128,7 @@ class Service:
         self._triggers: dict[str, tuple[float, float]] = {}
         self.stop = asyncio.Event()
         self.dispatcher = Dispatcher(
-            ctx.store, destination, ctx.config.telegram.admins, self.stop, self._fail
+            ctx.store, destination, ctx.config.telegram.admins, self.stop, self._fail, ctx.observer
         )
         self.wake = self.dispatcher.wake
         self.fatal: BaseException | None = None

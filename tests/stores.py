@@ -200,6 +200,7 @@ CALLS: dict[str, Callable[[StoreType, Filled], object]] = {
     "move_chat": lambda s, f: s.move_chat("@c", "@d"),
     "counts": lambda s, f: s.counts(),
     "failed": lambda s, f: s.failed(),
+    "outbox_depth": lambda s, f: s.outbox_depth(),
     "sent_messages": lambda s, f: s.sent_messages(),
     "redrive": lambda s, f: s.redrive(),
     "get_meta": lambda s, f: s.get_meta("paused"),

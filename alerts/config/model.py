@@ -16,9 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     PlainValidator,
     PrivateAttr,
@@ -26,7 +24,9 @@ from pydantic import (
 )
 
 from alerts.config.durations import parse_duration
+from alerts.config.listen import MetricsConfig
 from alerts.config.schedule import Quiet, Schedule, parse_quiet, parse_schedule
+from alerts.config.section import Section as Section  # its home; imported from here too
 from alerts.config.state import STATE_HELP, State
 from alerts.target import CHAT_FORMS, Target, bare_chat
 from alerts.text.normalize import normalize
@@ -106,12 +106,6 @@ def _quiet(value: object) -> Quiet | None:
 
 DigestSchedule = Annotated[Schedule | None, PlainValidator(_schedule)]
 QuietHours = Annotated[Quiet | None, PlainValidator(_quiet)]
-
-
-class Section(BaseModel):
-    """A config section: unknown keys rejected, values frozen once loaded."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
 
 class TelegramConfig(Section):
@@ -302,6 +296,7 @@ class Config(Section):
     items: ItemsConfig = Field(default_factory=ItemsConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     message: MessageConfig = Field(default_factory=MessageConfig)
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     feeds: list[FeedConfig] = Field(default_factory=list)
     entities: dict[str, list[Term]] = Field(
         default_factory=dict, description="a name and its aliases"

@@ -15,6 +15,7 @@ from alerts.logs import event
 from alerts.message.notices import refused_notices
 from alerts.message.render import with_sources
 from alerts.models import OutboxEntry
+from alerts.observe import QUIET, Delivery, Observer
 from alerts.store import NOTICE_RULE, PAUSED_KEY, StoreType
 from alerts.target import bare_chat
 
@@ -64,12 +65,12 @@ class _Moved(Exception):
 class Courier:
     """Delivers pending alerts (and edits) from the store through one destination."""
 
-    def __init__(
-        self, store: StoreType, destination: Destination, admins: list[int] | None = None
-    ) -> None:
+    def __init__(self, store: StoreType, destination: Destination, admins: list[int] | None = None,
+                 observer: Observer = QUIET) -> None:  # fmt: skip
         self.store = store
         self.destination = destination
         self.admins = admins or []
+        self.observer = observer  # told of each send's outcome (``alerts.observe``)
         self.delivered = 0
         self._stopping = asyncio.Event()
         # One request in flight at a time, across chats: a crash can then repeat at most one
@@ -147,6 +148,7 @@ class Courier:
             )
         except NotifyError as e:
             self.store.mark_failed(entry.id, e.reason)
+            self.observer.delivered(Delivery(alert.chat, "failed"))
             event(
                 log,
                 logging.ERROR,
@@ -164,6 +166,7 @@ class Courier:
         message_id = result if isinstance(result, int) else None
         self.store.mark_sent(entry.id, message_id, datetime.now(UTC))
         self.delivered += 1
+        self.observer.delivered(Delivery(alert.chat, "sent"))
         event(
             log,
             logging.INFO,
@@ -230,6 +233,7 @@ class Courier:
                 if e.new_chat:
                     raise self._moved(entry, e.new_chat) from e
                 failures += 1
+                self.observer.delivered(Delivery(entry.alert.chat, "retry", e.retry_after))
                 wait = self._retry_wait(entry, e, failures, intent)
                 event(log, logging.WARNING, "send_retry", chat_id=entry.alert.chat,
                       alert=entry.id, error=e.reason, wait=f"{wait:.1f}s")  # fmt: skip

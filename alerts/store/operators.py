@@ -11,7 +11,7 @@ alert as long as the alert.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from alerts.models import OutboxEntry
 from alerts.store.base import Backend
@@ -36,6 +36,14 @@ class OperatorsMixin(Backend):
         counts: dict[str, int] = {PENDING: 0, SENT: 0, FAILED: 0}
         counts.update({str(s): int(n) for s, n in rows})
         return counts
+
+    def outbox_depth(self) -> dict[str, tuple[int, datetime]]:
+        """Pending alerts per chat, with the time the oldest was queued (notices included)."""
+        rows = self._query(
+            "SELECT chat, COUNT(*), MIN(created_at) FROM outbox WHERE status = ? GROUP BY chat",
+            (PENDING,),
+        )
+        return {str(c): (int(n), datetime.fromtimestamp(float(t), UTC)) for c, n, t in rows}
 
     def failed(self, limit: int = 20) -> list[OutboxEntry]:
         """The newest alerts that Telegram refused, with their reasons."""

@@ -138,7 +138,7 @@ class OutboxStore(Protocol):
 class OperatorStore(Protocol):
     """The operators' side (status, commands, the command line) and upkeep.
 
-    what status shows: counts, failed, sent_messages
+    what status and metrics show: counts, failed, outbox_depth, sent_messages
     re-drive: redrive
     kept values: get_meta, set_meta
     retention: prune
@@ -149,6 +149,9 @@ class OperatorStore(Protocol):
 
     def failed(self, limit: int = 20) -> list[OutboxEntry]:
         """The newest alerts that Telegram refused, with their reasons."""
+
+    def outbox_depth(self) -> dict[str, tuple[int, datetime]]:
+        """Pending alerts per chat, with the time the oldest was queued (notices included)."""
 
     def sent_messages(self) -> list[tuple[str, int | None, str]]:
         """(chat, message_id, title) of every sent alert, oldest first."""
