@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)  ## run the whole pipeline once over the bundled sample feeds (offline, no token)
 	$(BIN)/python bot.py demo
 
-test: lint  ## ruff, mypy on alerts/, then pytest with warnings as errors (PostgreSQL installed if missing)
-	sh scripts/ensure-postgres
+test: lint  ## ruff, mypy on alerts/, then pytest with warnings as errors (PostgreSQL and systemd-analyze installed if missing)
+	sh scripts/ensure-test-tools
 	$(BIN)/python -m pytest -W error
 
 lint: $(STAMP)

@@ -100,5 +100,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_sep("=", "PostgreSQL", yellow=True)
         terminalreporter.write_line(
             f"{len(skipped)} test(s) SKIPPED, no PostgreSQL server: {PG_UNAVAILABLE[0]}"
-            " (scripts/ensure-postgres installs it)"
+            " (scripts/ensure-test-tools installs it)"
         )

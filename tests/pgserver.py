@@ -5,7 +5,7 @@ set, a server someone else runs.
 PostgreSQL refuses to run as root, and CI runs as root: then initdb and the server run as an
 unprivileged user (``postgres``, which Debian's package creates, else ``nobody``), in a
 directory it owns. The binaries are looked for on PATH, then in Debian's
-/usr/lib/postgresql/*/bin (``scripts/ensure-postgres`` installs them). When none is found or
+/usr/lib/postgresql/*/bin (``scripts/ensure-test-tools`` installs them). When none is found or
 the server does not start, ``start`` raises ``Unavailable`` with the reason, and the tests
 that need PostgreSQL are skipped with it.
 
