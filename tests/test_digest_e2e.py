@@ -19,7 +19,9 @@ from alerts.app import open_bot
 from alerts.delivery.courier import Courier
 from alerts.delivery.telegram import TelegramDestination
 from alerts.digest_send import roll_due
+from alerts.ops.status import status_text
 from alerts.pipeline import poll_feed
+from alerts.store import Store
 from tests.fakes.botapi import FakeBotAPI, SentMessage, parse_telegram_html
 from tests.fakes.feeds import FeedServer, rss
 from tests.helpers import ROOT, TOKEN, Running, parse_pool
@@ -64,6 +66,14 @@ class Bot:
         self.feeds.set(f"/{feed}.xml", rss([story(first + n, t, feed)
                                              for n, t in enumerate(titles)]))  # fmt: skip
 
+    def status(self, now: datetime) -> str:
+        """``bot.py status`` at ``now``."""
+        store = Store(self.path.parent / "state.db")
+        try:
+            return status_text(store, self.config, now)
+        finally:
+            store.close()
+
     def cycle(self, now: datetime, *, deliver: bool = True) -> list[str]:
         async def go() -> list[str]:
             destination = TelegramDestination(TOKEN, self.api.base_url)
@@ -96,6 +106,9 @@ def test_quiet_hours_that_end_while_the_bot_is_down(
     bot.publish("a", "Earthquake in Peru", "Earthquake in Japan")
     bot.cycle(at(23))  # quiet: held, nothing sent
     assert telegram.messages == []
+    status = bot.status(at(23, 10))
+    assert "Held for digests: 2 match(es) in 1 digest(s)" in status
+    assert "  HELD     @alerts: quiet, oldest 10m ago" in status
     bot.publish("b", "Tsunami alert for Hawaii after the earthquake")
     bot.cycle(at(23, 30))  # urgent: at once, silently
     (urgent,) = telegram.messages

@@ -12,6 +12,7 @@ from alerts.models import FeedState
 from alerts.ops.mutes import mute_lines
 from alerts.select import NOTE_PREFIX, is_note
 from alerts.store import FAILED, PAUSED_KEY, PENDING, SENT, STARTED_KEY, StoreType
+from alerts.store.protocol import HELD
 
 
 def ago(when: datetime | None, now: datetime) -> str:
@@ -71,6 +72,11 @@ def status_text(
     alerts = store.counts()
     lines.append(f"Alerts: {alerts[PENDING]} pending, {alerts[FAILED]} failed, "
                  f"{alerts[SENT]} sent (kept {span(config.items.retention)})")  # fmt: skip
+    held = store.held_digests()
+    if held:  # matches waiting for a digest, quiet hours' end or a cap's hour (``alerts.digest``)
+        lines.append(f"Held for digests: {alerts.get(HELD, 0)} match(es) in {len(held)} digest(s)")
+        lines += [f"  HELD     {chat}: {digest}, oldest {ago(oldest, now)}"
+                  for chat, digest, oldest in held[:5]]  # fmt: skip
     for entry in store.failed(limit=5):
         lines.append(f'  FAILED   {entry.alert.chat}: "{entry.alert.title}": {entry.last_error}'
                      " (/redrive or bot.py redrive to retry)")  # fmt: skip
