@@ -272,4 +272,6 @@ def _listen(service: Service, destination: Destination) -> None:
         def admins() -> list[int]:
             return service.ctx.config.telegram.admins
 
-        service.listener = CommandListener(destination, admins, commands.table())
+        listener = CommandListener(destination, admins, commands.table())
+        cluster = service.ctx.cluster  # workers: one getUpdates consumer per token, elected
+        service.listener = cluster.elected(listener) if cluster is not None else listener

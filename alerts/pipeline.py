@@ -26,6 +26,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from alerts.backfill import Backfill
 from alerts.config import Config, FeedConfig, rule_specs
@@ -43,6 +44,9 @@ from alerts.rules import RuleSet
 from alerts.select import select
 from alerts.store import StoreType
 
+if TYPE_CHECKING:
+    from alerts.workers import Cluster
+
 log = logging.getLogger("alerts.pipeline")
 
 
@@ -56,7 +60,8 @@ class Context:
     """What every trip needs: the config, compiled rules, the store, the HTTP client, the
     parser processes, the window of recent stories (shared by all trips of the process), the
     semantic stage's embedder, memoised (None: string-only), and the worker that embeds new
-    stories' titles after their commit (opened and closed by ``alerts.app``; None: none)."""
+    stories' titles after their commit (opened and closed by ``alerts.app``; None: none), and
+    the workers' coordination on a shared PostgreSQL state (``alerts.workers``; None: SQLite)."""
 
     config: Config
     rules: RuleSet
@@ -66,17 +71,19 @@ class Context:
     parser: ParsePool
     memo: Memo | None = None
     backfill: Backfill | None = None
+    cluster: Cluster | None = None
 
     @classmethod
     def open(cls, config: Config, store: StoreType, fetcher: Fetcher, parser: ParsePool,
-             backfill: Backfill | None = None) -> Context:  # fmt: skip
+             backfill: Backfill | None = None, cluster: Cluster | None = None
+             ) -> Context:  # fmt: skip
         """Compile the rules, find the embedder and load the story window from the store."""
         window = StoryWindow(config.dedup.threshold)
         since = datetime.now(UTC) - config.dedup.window
         for chat, key, alert_key, at, source, title_vec, lead_vec in store.recent_stories(since):
             window.add(chat, Entry(key, alert_key, at, source, title_vec, lead_vec))
         return cls(config, compile_rules(config), store, fetcher, window, parser,
-                   open_memo(config), backfill)  # fmt: skip
+                   open_memo(config), backfill, cluster)  # fmt: skip
 
     def reconfigured(self, config: Config) -> Context:
         """The same store, client, parsers, window and worker under a new config (the same
@@ -86,7 +93,7 @@ class Context:
         same = (old.semantic, old.semantic_model) == (new.semantic, new.semantic_model)
         return Context(config, compile_rules(config), self.store, self.fetcher, self.window,
                        self.parser, self.memo if same else open_memo(config),
-                       self.backfill)  # fmt: skip
+                       self.backfill, self.cluster)  # fmt: skip
 
     @property
     def policy(self) -> Policy:
@@ -195,14 +202,14 @@ def semantic_off(error: EmbedderError) -> None:
 
 
 def _record(ctx: Context, trip: Trip) -> PollResult:
-    """Decide, write and remember; no await here, so concurrent trips cannot interleave."""
-    try:
-        decision = decide(ctx.policy, trip)
-    except Exception as e:  # a bug deciding this feed: its failure, written and backed off
-        failure = _unexpected(trip.feed, trip.read.state, e)
-        decision = decide(ctx.policy, replace(trip, error=failure))
+    """Decide, write and remember; no await here, so concurrent trips cannot interleave (nor,
+    with workers, trips of other workers alerting to the same chat: ``Cluster.record``)."""
+    if ctx.cluster is None:
+        decision = _decided(ctx, trip)
+        queued = ctx.store.update_feed(decision.intent, trip.now)
+    else:
+        decision, queued = ctx.cluster.record(ctx.window, lambda: _decided(ctx, trip), trip.now)
     intent = decision.intent
-    queued = ctx.store.update_feed(intent, trip.now)
     _remember(ctx, decision, queued)
     unsaid = ctx.memo.unsaid_failure() if ctx.memo is not None else None
     if unsaid is not None:
@@ -212,6 +219,14 @@ def _record(ctx: Context, trip: Trip) -> PollResult:
     return PollResult(trip.feed.url, intent.status, items=decision.items,
                       new_items=decision.new_items, alerts=len(queued), error=error,
                       health=decision.health)  # fmt: skip
+
+
+def _decided(ctx: Context, trip: Trip) -> Decision:
+    try:
+        return decide(ctx.policy, trip)
+    except Exception as e:  # a bug deciding this feed: its failure, written and backed off
+        failure = _unexpected(trip.feed, trip.read.state, e)
+        return decide(ctx.policy, replace(trip, error=failure))
 
 
 def _remember(ctx: Context, decision: Decision, queued: frozenset[str]) -> None:

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from alerts.delivery.destination import Destination
+from alerts.delivery.gate import ALONE, Gate
 from alerts.errors import InDoubtError, InvalidTokenError, NotifyError, StoreError
 from alerts.logs import event
 from alerts.message.notices import refused_notices
@@ -76,6 +77,7 @@ class Courier:
         self._in_flight = asyncio.Lock()
         self._chats: dict[str, asyncio.Lock] = {}  # one drainer per chat, whoever calls
         self._started = False
+        self.gate: Gate = ALONE  # who may drain which chat (workers: a lock per chat)
 
     async def drain(self, deadline: float | None = None) -> bool:
         """Deliver everything pending; False when the deadline (monotonic) left some behind."""
@@ -104,7 +106,12 @@ class Courier:
         current: str | None = chat
         while current is not None:
             async with self._chats.setdefault(current, asyncio.Lock()):
-                current = await self._drain_one(current, deadline)
+                if not self.gate.take(current):
+                    return  # another worker drains it
+                try:
+                    current = await self._drain_one(taken := current, deadline)
+                finally:
+                    self.gate.give(taken)
 
     def paused(self) -> bool:
         """Posting paused by an operator (/pause): alerts wait in the outbox."""

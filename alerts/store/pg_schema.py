@@ -93,6 +93,17 @@ MIGRATIONS: list[str] = [
     ALTER TABLE stories ADD COLUMN lead_vec BYTEA;
     CREATE INDEX stories_alert_key ON stories (alert_key);
     """,
+    # 7: workers (as SQLite's 7): the due poll, the config's interval, the lease; the due
+    # feeds of the config are found by an index on next_due (the claim's one query), a chat's
+    # stories after a given id by one on (chat, id) (a worker's window catching up).
+    """
+    ALTER TABLE feeds ADD COLUMN next_due DOUBLE PRECISION;
+    ALTER TABLE feeds ADD COLUMN poll_every DOUBLE PRECISION;
+    ALTER TABLE feeds ADD COLUMN lease_until DOUBLE PRECISION;
+    ALTER TABLE feeds ADD COLUMN lease_owner TEXT;
+    CREATE INDEX feeds_due ON feeds (next_due) WHERE poll_every IS NOT NULL;
+    CREATE INDEX stories_chat_id ON stories (chat, id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

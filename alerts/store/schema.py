@@ -82,6 +82,15 @@ MIGRATIONS: list[str] = [
     ALTER TABLE stories ADD COLUMN lead_vec BLOB;
     CREATE INDEX stories_alert_key ON stories (alert_key);
     """,
+    # 7: workers on one database (alerts.workers): a feed's next due poll, its poll interval
+    # as the config gives it, and the lease of the worker polling it. SQLite (one process)
+    # keeps the columns for ``state migrate`` and never reads them.
+    """
+    ALTER TABLE feeds ADD COLUMN next_due REAL;
+    ALTER TABLE feeds ADD COLUMN poll_every REAL;
+    ALTER TABLE feeds ADD COLUMN lease_until REAL;
+    ALTER TABLE feeds ADD COLUMN lease_owner TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
