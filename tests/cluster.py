@@ -39,9 +39,12 @@ def item(n: int, topic: int, minutes_ago: float = 1) -> dict[str, str]:
 
 
 def kill(worker: Running) -> None:
-    """SIGKILL, and wait for the process to be gone."""
+    """SIGKILL, and wait for the process and its log pipe to be gone."""
     worker.proc.send_signal(signal.SIGKILL)
     worker.proc.wait(timeout=30)
+    worker._reader.join(timeout=30)  # the log pipe ends with the process: closed here
+    if worker.proc.stderr is not None:
+        worker.proc.stderr.close()
 
 
 def titles(api: FakeBotAPI, chat: str) -> list[str]:
