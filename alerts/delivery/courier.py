@@ -53,7 +53,8 @@ def backoff_delay(attempt: int, rng: Callable[[], float] = random.random) -> flo
 
 
 class DeadlineReached(Exception):
-    """The courier gave up for now; alerts stay pending."""
+    """The courier gave up for now (a deadline, or the chat is another worker's); alerts stay
+    pending."""
 
 
 class _Moved(Exception):
@@ -106,8 +107,8 @@ class Courier:
         current: str | None = chat
         while current is not None:
             async with self._chats.setdefault(current, asyncio.Lock()):
-                if not self.gate.take(current):
-                    return  # another worker drains it
+                if not self.gate.take(current):  # another worker drains it: no retry now,
+                    raise DeadlineReached(current)  # the next wake asks again
                 try:
                     current = await self._drain_one(taken := current, deadline)
                 finally:
