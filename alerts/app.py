@@ -5,7 +5,8 @@ the store (locked against a second bot on the same state where asked), the parse
 (booted at once, so their imports overlap the first fetches), the HTTP client with the
 ``polling.*`` limits, the worker that embeds new stories' titles after their commit
 (``alerts.backfill``; closed first, so its last batches are written before the store closes),
-then the trip Context (rules compiled, the story window loaded).
+the workers' coordination when the state is PostgreSQL (``alerts.workers``), then the trip
+Context (rules compiled, the story window loaded).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from alerts.feeds.parse_pool import ParsePool
 from alerts.observe import QUIET, Observer
 from alerts.pipeline import Context, semantic_off
 from alerts.store import StoreType, open_store
+from alerts.workers import open_cluster
 
 
 def fetch_limits(config: Config) -> FetchLimits:
@@ -56,6 +58,9 @@ async def open_bot(
         if store is None:
             store = open_store(config.state, lock=lock)
             stack.callback(store.close)
+        cluster = open_cluster(store)  # workers on PostgreSQL; None on SQLite
+        if cluster is not None:
+            stack.callback(cluster.close)
         if parser is None:
             parser = ParsePool()
             stack.callback(parser.close)
@@ -64,4 +69,4 @@ async def open_bot(
         backfill = Backfill(store.save_vectors, semantic_off) if background_vectors else None
         if backfill is not None:
             stack.push_async_callback(backfill.close)
-        yield Context.open(config, store, fetcher, parser, backfill, observer)
+        yield Context.open(config, store, fetcher, parser, backfill, observer, cluster)

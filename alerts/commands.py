@@ -294,6 +294,8 @@ def _listen(service: Service, destination: Destination) -> None:
         def admins() -> list[int]:
             return service.ctx.config.telegram.admins
 
-        service.listener = CommandListener(
+        listener = CommandListener(
             destination, admins, commands.table(), commands.muting.press, IMMEDIATE
         )
+        cluster = service.ctx.cluster  # workers: one getUpdates consumer per token, elected
+        service.listener = cluster.elected(listener) if cluster is not None else listener

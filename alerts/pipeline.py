@@ -27,6 +27,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from alerts.backfill import Backfill
 from alerts.config import Config, FeedConfig, rule_specs
@@ -45,6 +46,9 @@ from alerts.rules import RuleSet
 from alerts.select import select
 from alerts.store import StoreType
 
+if TYPE_CHECKING:
+    from alerts.workers import Cluster
+
 log = logging.getLogger("alerts.pipeline")
 
 
@@ -58,8 +62,9 @@ class Context:
     """What every trip needs: the config, compiled rules, the store, the HTTP client, the
     parser processes, the window of recent stories (shared by all trips of the process), the
     semantic stage's embedder, memoised (None: string-only), the worker that embeds new
-    stories' titles after their commit (opened and closed by ``alerts.app``; None: none), and
-    the observer told of every trip's result (``alerts.observe``)."""
+    stories' titles after their commit (opened and closed by ``alerts.app``; None: none), the
+    observer told of every trip's result (``alerts.observe``), and the workers' coordination
+    on a shared PostgreSQL state (``alerts.workers``; None: SQLite)."""
 
     config: Config
     rules: RuleSet
@@ -70,17 +75,19 @@ class Context:
     memo: Memo | None = None
     backfill: Backfill | None = None
     observer: Observer = QUIET
+    cluster: Cluster | None = None
 
     @classmethod
     def open(cls, config: Config, store: StoreType, fetcher: Fetcher, parser: ParsePool,
-             backfill: Backfill | None = None, observer: Observer = QUIET) -> Context:  # fmt: skip
+             backfill: Backfill | None = None, observer: Observer = QUIET,
+             cluster: Cluster | None = None) -> Context:  # fmt: skip
         """Compile the rules, find the embedder and load the story window from the store."""
         window = StoryWindow(config.dedup.threshold)
         since = datetime.now(UTC) - config.dedup.window
         for chat, key, alert_key, at, source, title_vec, lead_vec in store.recent_stories(since):
             window.add(chat, Entry(key, alert_key, at, source, title_vec, lead_vec))
         return cls(config, compile_rules(config), store, fetcher, window, parser,
-                   open_memo(config), backfill, observer)  # fmt: skip
+                   open_memo(config), backfill, observer, cluster)  # fmt: skip
 
     def reconfigured(self, config: Config) -> Context:
         """The same store, client, parsers, window and worker under a new config (the same
@@ -90,7 +97,7 @@ class Context:
         same = (old.semantic, old.semantic_model) == (new.semantic, new.semantic_model)
         return Context(config, compile_rules(config), self.store, self.fetcher, self.window,
                        self.parser, self.memo if same else open_memo(config),
-                       self.backfill, self.observer)  # fmt: skip
+                       self.backfill, self.observer, self.cluster)  # fmt: skip
 
     @property
     def policy(self) -> Policy:
@@ -206,14 +213,14 @@ def semantic_off(error: EmbedderError) -> None:
 
 
 def _record(ctx: Context, trip: Trip) -> PollResult:
-    """Decide, write and remember; no await here, so concurrent trips cannot interleave."""
-    try:
-        decision = decide(ctx.policy, trip)
-    except Exception as e:  # a bug deciding this feed: its failure, written and backed off
-        trip = replace(trip, error=_unexpected(trip.feed, trip.read.state, e))
-        decision = decide(ctx.policy, trip)
+    """Decide, write and remember; no await here, so concurrent trips cannot interleave (nor,
+    with workers, trips of other workers alerting to the same chat: ``Cluster.record``)."""
+    if ctx.cluster is None:
+        decision = _decided(ctx, trip)
+        queued = ctx.store.update_feed(decision.intent, trip.now)
+    else:
+        decision, queued = ctx.cluster.record(ctx.window, lambda: _decided(ctx, trip), trip.now)
     intent = decision.intent
-    queued = ctx.store.update_feed(intent, trip.now)
     _remember(ctx, decision, queued)
     unsaid = ctx.memo.unsaid_failure() if ctx.memo is not None else None
     if unsaid is not None:
@@ -226,6 +233,14 @@ def _record(ctx: Context, trip: Trip) -> PollResult:
                       failure=None if trip.error is None else failure_kind(trip.error),
                       duplicates=tuple(s.reason for s in decision.suppressed),
                       muted=len(intent.held))  # fmt: skip
+
+
+def _decided(ctx: Context, trip: Trip) -> Decision:
+    try:
+        return decide(ctx.policy, trip)
+    except Exception as e:  # a bug deciding this feed: its failure, written and backed off
+        failure = _unexpected(trip.feed, trip.read.state, e)
+        return decide(ctx.policy, replace(trip, error=failure))
 
 
 def _remember(ctx: Context, decision: Decision, queued: frozenset[str]) -> None:

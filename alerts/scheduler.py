@@ -4,7 +4,8 @@
 passes. ``Service`` runs APScheduler's AsyncIOScheduler (one scheduler for all work): one
 interval job per feed with jitter, ``max_instances=1`` so a feed is never polled twice at once,
 ``coalesce`` so a late job runs once; a feed in backoff skips its turns until its ``next_poll``
-(the trip sees it in its one read, ``pipeline.poll_feed(backoff=True)``).
+(the trip sees it in its one read, ``pipeline.poll_feed(backoff=True)``). Workers on one
+PostgreSQL state claim their due feeds every ``workers.CLAIM_EVERY`` instead (``alerts.workers``).
 Delivery is the ``dispatcher``'s: one sender task per chat with alerts or edits waiting, woken
 by a poll that found new items and every ``WAKE_EVERY`` seconds. That tick also checks that the
 state file is still the one opened (deleted or replaced: the service stops, exit 1) and starts
@@ -41,6 +42,7 @@ from alerts.errors import ConfigError, InvalidTokenError, NotifyError, StoreErro
 from alerts.logs import event
 from alerts.pipeline import Context, fetch_and_parse, poll_feed, record
 from alerts.store import STARTED_KEY
+from alerts.workers import CLAIM_EVERY
 
 log = logging.getLogger("alerts.scheduler")
 
@@ -55,9 +57,7 @@ def prune(ctx: Context) -> None:
     """Forget what retention and the dedup window no longer need."""
     now = datetime.now(UTC)
     ctx.window.expire((now - ctx.config.dedup.window).timestamp())
-    removed = ctx.store.prune(
-        datetime.now(UTC), ctx.config.items.retention, ctx.config.dedup.window
-    )
+    removed = ctx.store.prune(now, ctx.config.items.retention, ctx.config.dedup.window)
     if removed:
         event(log, logging.INFO, "store_pruned", rows=removed)
 
@@ -90,6 +90,7 @@ async def run_once(ctx: Context, destination: Destination, deadline: timedelta) 
     roll_due(ctx.store, ctx.config, datetime.now(UTC))  # digests due now, or while it was off
     await start_destination(destination)
     courier = Courier(ctx.store, destination, ctx.config.telegram.admins, ctx.observer)
+    courier.gate = ctx.cluster or courier.gate  # workers: one drainer per chat
     done = await courier.drain(deadline=time.monotonic() + deadline.total_seconds())
     if not done:
         event(log, logging.WARNING, "delivery_deadline", pending=ctx.store.counts()["pending"])
@@ -131,6 +132,7 @@ class Service:
             ctx.store, destination, ctx.config.telegram.admins, self.stop, self._fail, ctx.observer
         )
         self.wake = self.dispatcher.wake
+        self.dispatcher.courier.gate = ctx.cluster or self.dispatcher.courier.gate
         self.fatal: BaseException | None = None
         self._polls: set[asyncio.Task[object]] = set()
         self._file_lost = False  # the state file was deleted or replaced: write nothing more
@@ -172,13 +174,21 @@ class Service:
         # Alerts re-driven or resumed from the command line, and retries, are picked up.
         scheduler.add_job(self._tick, IntervalTrigger(seconds=WAKE_EVERY, timezone=UTC),
                           max_instances=1)  # fmt: skip
+        if self.ctx.cluster is not None:
+            scheduler.add_job(self._claim, IntervalTrigger(seconds=CLAIM_EVERY, timezone=UTC),
+                              max_instances=1, coalesce=True)  # fmt: skip
         if self.watcher is not None:
             scheduler.add_job(self._watch, IntervalTrigger(seconds=RELOAD_EVERY, timezone=UTC),
                               max_instances=1, coalesce=True)  # fmt: skip
         return scheduler
 
     def _schedule_feeds(self, scheduler: AsyncIOScheduler) -> None:
-        """One job per feed; after a reload, add new feeds, drop removed ones, retime changed."""
+        """One job per feed; after a reload, add new feeds, drop removed ones, retime changed.
+        Workers: the feeds and their intervals go to the store, where they are claimed."""
+        if self.ctx.cluster is not None:
+            interval = self.ctx.interval
+            self.ctx.cluster.sync(self.ctx.config, lambda f: interval(f).total_seconds())
+            return
         jitter = self.ctx.config.polling.jitter.total_seconds()
         wanted = {feed.url: feed for feed in self.ctx.config.feeds}
         for url in set(self._triggers) - set(wanted):
@@ -217,20 +227,21 @@ class Service:
         old = self.ctx.config
         if config.state != old.state or config.telegram.api_url != old.telegram.api_url:
             event(log, logging.WARNING, "config_needs_restart", keys="state telegram.api_url")
-            config = config.model_copy(
-                update={
-                    "state": old.state,
-                    "telegram": config.telegram.model_copy(
-                        update={"api_url": old.telegram.api_url}
-                    ),
-                }
-            )
+            telegram = config.telegram.model_copy(update={"api_url": old.telegram.api_url})
+            config = config.model_copy(update={"state": old.state, "telegram": telegram})
         self.ctx = self.ctx.reconfigured(config)
         self.dispatcher.courier.admins = config.telegram.admins  # who hears of refusals
         self._schedule_feeds(self._jobs)
         self._digests()  # a schedule may have changed
         event(log, logging.INFO, "config_reloaded", feeds=len(config.feeds),
               rules=len(config.rules))  # fmt: skip
+
+    async def _claim(self) -> None:
+        """Workers: poll the due feeds this worker claimed, each in its own task."""
+        assert self.ctx.cluster is not None
+        if not self.stop.is_set():
+            for feed in self.ctx.cluster.claim(self.ctx.config, self.ctx.window, len(self._polls)):
+                self._polls.add(asyncio.create_task(self._poll(feed)))
 
     async def _poll(self, feed: FeedConfig) -> None:
         if self.stop.is_set():

@@ -83,18 +83,19 @@ def test_errors_name_the_database_without_its_password(pg_url: str) -> None:
     )
 
 
-def test_a_second_bot_on_the_database_is_refused(pg_url: str) -> None:
+def test_workers_share_the_database_and_status_sees_them(pg_url: str) -> None:
     first = PgStore(pg_url, lock=True)
     try:
-        with pytest.raises(StoreError, match="another bot process"):
-            PgStore(pg_url, lock=True)
+        second = PgStore(pg_url, lock=True)  # a second worker (issue 18): shared, not refused
         reader = PgStore(pg_url)  # status and the command line read on
         assert reader.in_use()
+        first.close()
+        assert reader.in_use()  # the second worker still runs
+        second.close()
+        assert not reader.in_use()
         reader.close()
     finally:
         first.close()
-    second = PgStore(pg_url, lock=True)
-    second.close()
 
 
 def test_a_password_in_the_state_url_is_refused_by_its_key_and_line() -> None:

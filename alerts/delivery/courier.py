@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from alerts.delivery.destination import Destination
+from alerts.delivery.gate import ALONE, Gate
 from alerts.errors import InDoubtError, InvalidTokenError, NotifyError, StoreError
 from alerts.logs import event
 from alerts.message.notices import refused_notices
@@ -54,7 +55,8 @@ def backoff_delay(attempt: int, rng: Callable[[], float] = random.random) -> flo
 
 
 class DeadlineReached(Exception):
-    """The courier gave up for now; alerts stay pending."""
+    """The courier gave up for now (a deadline, or the chat is another worker's); alerts stay
+    pending."""
 
 
 class _Moved(Exception):
@@ -78,6 +80,7 @@ class Courier:
         self._in_flight = asyncio.Lock()
         self._chats: dict[str, asyncio.Lock] = {}  # one drainer per chat, whoever calls
         self._started = False
+        self.gate: Gate = ALONE  # who may drain which chat (workers: a lock per chat)
 
     async def drain(self, deadline: float | None = None) -> bool:
         """Deliver everything pending; False when the deadline (monotonic) left some behind."""
@@ -106,7 +109,12 @@ class Courier:
         current: str | None = chat
         while current is not None:
             async with self._chats.setdefault(current, asyncio.Lock()):
-                current = await self._drain_one(current, deadline)
+                if not self.gate.take(current):  # another worker drains it: no retry now,
+                    raise DeadlineReached(current)  # the next wake asks again
+                try:
+                    current = await self._drain_one(taken := current, deadline)
+                finally:
+                    self.gate.give(taken)
 
     def paused(self) -> bool:
         """Posting paused by an operator (/pause): alerts wait in the outbox."""

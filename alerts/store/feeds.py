@@ -57,18 +57,8 @@ class FeedsMixin(Backend):
     def update_feed(self, intent: FeedUpdateIntent, now: datetime) -> frozenset[str]:
         """The one write of a trip, whatever its outcome; returns the keys of the alerts it
         queued (an alert whose key is in the outbox already is not queued again)."""
-        t = ts(now)
-        queued: frozenset[str] = frozenset()
         with self._tx() as db:
-            if intent.status == "ok":
-                queued = _record_changed(db, intent, t)
-            elif intent.status in ("failed", "gone"):
-                _record_failed(db, intent, t)
-            else:
-                _record_unchanged(db, intent, t)
-            for notice in intent.notices:
-                insert_notice(db, notice, t)
-        return queued
+            return write_trip(db, intent, ts(now))
 
     def feed_state(self, url: str) -> FeedState:
         """What is known about a feed; a fresh state for one never polled."""
@@ -103,6 +93,20 @@ class FeedsMixin(Backend):
         transaction; a vector already stored is kept."""
         with self._tx() as db:
             _record_vectors(db, vectors)
+
+
+def write_trip(db: Db, intent: FeedUpdateIntent, t: float) -> frozenset[str]:
+    """Everything a trip decided, inside the caller's transaction; the keys it queued."""
+    queued: frozenset[str] = frozenset()
+    if intent.status == "ok":
+        queued = _record_changed(db, intent, t)
+    elif intent.status in ("failed", "gone"):
+        _record_failed(db, intent, t)
+    else:
+        _record_unchanged(db, intent, t)
+    for notice in intent.notices:
+        insert_notice(db, notice, t)
+    return queued
 
 
 def _blob(value: object) -> Vector | None:

@@ -19,6 +19,7 @@ without the password (``factory.redact``).
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -36,10 +37,19 @@ POOL_MAX = 4
 STREAM_BATCH = 2000  # rows a streamed query fetches at a time
 # Advisory lock keys: (class, the schema's hash), so that bots on two schemas of one
 # database are apart. MIGRATE is held while migrating: a second opener waits on it, then finds
-# the schema migrated. RUN is held by a running bot for its life (one bot per state until
-# workers share one), as SQLite's lock file is.
-MIGRATE_LOCK, RUN_LOCK = 0x616C6572, 0x616C6573  # 'aler', 'ales'
+# the schema migrated. RUN is held by every running worker for its life, shared (workers share
+# a state; ``status`` sees it held, and a tool that needs the state to itself can take it
+# exclusively). DEDUP is a chat's dedup decision (per transaction: ``serialised``); a named
+# lock adds its name to the schema's hash (``alerts.workers`` has the session ones).
+MIGRATE_LOCK, RUN_LOCK, DEDUP_LOCK = 0x616C6572, 0x616C6573, 0x616C6564  # 'aler' 'ales' 'aled'
+# The lock session's server-side keepalive: a worker whose machine vanished (no FIN) loses its
+# session, and its locks, after 10 + 3 x 5 = 25 s of silence (Linux servers).
+KEEPALIVE = ("SET tcp_keepalives_idle = 10", "SET tcp_keepalives_interval = 5",
+             "SET tcp_keepalives_count = 3")  # fmt: skip
 _KEY = "%s, hashtext(current_schema())"
+_NAMED = "%s, hashtext(current_schema() || ':' || %s)"
+# The transaction that ``serialised`` holds open: the writes of its block join it.
+_OUTER: contextvars.ContextVar[Tx | None] = contextvars.ContextVar("alerts_pg_outer", default=None)
 
 
 @functools.lru_cache(maxsize=512)
@@ -95,14 +105,10 @@ class PgConnection(Backend):
         return psycopg.connect(self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
 
     def _take_lock(self) -> psycopg.Connection[Any]:
-        """A connection of its own holding RUN_LOCK (ended with it, if the bot dies)."""
+        """A connection of its own holding RUN_LOCK, shared with the other workers (ended with
+        it, if the bot dies)."""
         conn = self._connect()
-        row = conn.execute(f"SELECT pg_try_advisory_lock({_KEY})", (RUN_LOCK,)).fetchone()
-        if not (row and row[0]):
-            conn.close()
-            raise StoreError(
-                self.path, "another bot process is using this database (stop it first)"
-            )
+        conn.execute(f"SELECT pg_advisory_lock_shared({_KEY})", (RUN_LOCK,))
         return conn
 
     @staticmethod
@@ -148,9 +154,39 @@ class PgConnection(Backend):
 
     @contextmanager
     def _tx(self) -> Iterator[Tx]:
-        """One write transaction: all of it or none of it, whatever fails."""
+        """One write transaction: all of it or none of it, whatever fails; inside
+        ``serialised``, the block's own transaction."""
+        outer = _OUTER.get()
+        if outer is not None:
+            yield outer
+            return
         with self._transaction("BEGIN") as tx:
             yield tx
+
+    @contextmanager
+    def serialised(self, names: Iterable[str]) -> Iterator[None]:
+        """One write transaction holding DEDUP_LOCK for each name (a chat) until it ends: a
+        second worker deciding for one of these chats waits here. The store's writes inside
+        the block are part of it. Taken in sorted order, so two workers never deadlock."""
+        with self._transaction("BEGIN") as tx:
+            for name in sorted(set(names)):
+                tx.conn.execute(f"SELECT pg_advisory_xact_lock({_NAMED})", (DEDUP_LOCK, name))
+            token = _OUTER.set(tx)
+            try:
+                yield
+            finally:
+                _OUTER.reset(token)
+
+    def session_locks(self) -> SessionLocks:
+        """A connection of its own for locks held across transactions (a chat's drainer, the
+        listener); each lock ends with ``unlock``, or with the session if the worker dies."""
+        try:
+            conn = self._connect()
+            for statement in KEEPALIVE:
+                conn.execute(statement)
+            return SessionLocks(conn, self.path)
+        except psycopg.Error as e:
+            raise StoreError(self.path, str(e).strip()) from e
 
     @contextmanager
     def _read(self) -> Iterator[Tx]:
@@ -221,3 +257,29 @@ class PgConnection(Backend):
             if self._holder is not None:
                 self._release_lock(self._holder)
                 self._holder = None
+
+
+class SessionLocks:
+    """Advisory locks held by one session (connection): taken without waiting, released one
+    by one, or all at once when the connection closes (or the worker's process dies)."""
+
+    def __init__(self, conn: psycopg.Connection[Any], path: str) -> None:
+        self._conn, self.path = conn, path
+
+    def take(self, kind: int, name: str) -> bool:
+        """Whether this session now holds the lock (it may hold it already: counted twice)."""
+        return bool(self._call(f"SELECT pg_try_advisory_lock({_NAMED})", kind, name))
+
+    def give(self, kind: int, name: str) -> None:
+        """Release one hold of the lock."""
+        self._call(f"SELECT pg_advisory_unlock({_NAMED})", kind, name)
+
+    def _call(self, sql: str, kind: int, name: str) -> object:
+        try:
+            return self._conn.execute(sql, (kind, name)).fetchall()[0][0]
+        except psycopg.Error as e:  # the session is gone, and its locks with it
+            raise StoreError(self.path, f"advisory lock: {str(e).strip()}") from e
+
+    def close(self) -> None:
+        """End the session: every lock it holds is released."""
+        self._conn.close()

@@ -120,6 +120,17 @@ MIGRATIONS: list[str] = [
     CREATE INDEX outbox_held ON outbox (chat, held_for, id) WHERE status = 'held';
     CREATE INDEX outbox_cap ON outbox (chat, cap_rule, created_at) WHERE cap_rule IS NOT NULL;
     """,
+    # 10: workers (as SQLite's 10): the due poll, the config's interval, the lease; the due
+    # feeds of the config are found by an index on next_due (the claim's one query), a chat's
+    # stories after a given id by one on (chat, id) (a worker's window catching up).
+    """
+    ALTER TABLE feeds ADD COLUMN next_due DOUBLE PRECISION;
+    ALTER TABLE feeds ADD COLUMN poll_every DOUBLE PRECISION;
+    ALTER TABLE feeds ADD COLUMN lease_until DOUBLE PRECISION;
+    ALTER TABLE feeds ADD COLUMN lease_owner TEXT;
+    CREATE INDEX feeds_due ON feeds (next_due) WHERE poll_every IS NOT NULL;
+    CREATE INDEX stories_chat_id ON stories (chat, id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

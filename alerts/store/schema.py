@@ -116,6 +116,15 @@ MIGRATIONS: list[str] = [
     CREATE INDEX outbox_held ON outbox (chat, held_for, id) WHERE status = 'held';
     CREATE INDEX outbox_cap ON outbox (chat, cap_rule, created_at) WHERE cap_rule IS NOT NULL;
     """,
+    # 10: workers on one database (alerts.workers): a feed's next due poll, its poll interval
+    # as the config gives it, and the lease of the worker polling it. SQLite (one process)
+    # keeps the columns for ``state migrate`` and never reads them.
+    """
+    ALTER TABLE feeds ADD COLUMN next_due REAL;
+    ALTER TABLE feeds ADD COLUMN poll_every REAL;
+    ALTER TABLE feeds ADD COLUMN lease_until REAL;
+    ALTER TABLE feeds ADD COLUMN lease_owner TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -29,12 +29,14 @@ class Route:
 
 
 class FeedServer:
-    """Serves feeds from memory in a daemon thread; ``requests`` counts GETs per path."""
+    """Serves feeds from memory in a daemon thread; ``requests`` counts GETs per path, ``times``
+    logs them."""
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.host = host
         self.routes: dict[str, Route] = {}
         self.requests: dict[str, int] = {}
+        self.times: dict[str, list[float]] = {}  # when each GET of a path came (time.time())
         self.not_modified: dict[str, int] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, 0), self._handler())
@@ -73,6 +75,7 @@ class FeedServer:
                 with server._lock:
                     route = server.routes.get(self.path)
                     server.requests[self.path] = server.requests.get(self.path, 0) + 1
+                    server.times.setdefault(self.path, []).append(time.time())
                 if route is None:
                     self.send_error(404)
                     return
