@@ -200,6 +200,18 @@ class StoryVectors:
 
 
 @dataclass(frozen=True, slots=True)
+class ItemContent:
+    """What the store keeps of an item that could alert, for ``backtest``: what the rules and
+    dedup read of it (``body``: its HTML's skeleton, ``text.skeleton``)."""
+
+    item_id: str
+    title: str
+    link: str
+    published: datetime | None
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
 class FeedUpdateIntent:
     """Everything one trip writes, in one store transaction, whatever the trip's outcome.
 
@@ -208,7 +220,8 @@ class FeedUpdateIntent:
     already in the window (``vectors``); "not_modified" and "unchanged" only refresh the
     validators and ``last_success``; "failed" and "gone" count the failure and set
     ``next_poll``. Health (``failing_since``, ``reported_broken``) and the operators' notices
-    are written with it."""
+    are written with it, and so is what a backtest needs of every item that could alert
+    (``contents``, in the order the trip judged them)."""
 
     feed_url: str
     status: TripStatus
@@ -227,6 +240,7 @@ class FeedUpdateIntent:
     notices: tuple[Notice, ...] = ()
     window: tuple[WindowEntry, ...] = ()
     vectors: tuple[StoryVectors, ...] = ()
+    contents: tuple[ItemContent, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

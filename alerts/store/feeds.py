@@ -4,9 +4,10 @@ after their trip (``save_vectors``).
 
 A trip reads its feed's state and seen ids in one read transaction (``feed_for_update``) and
 writes everything it decided in one write transaction (``update_feed``): validators, seen
-items, new stories and their alerts, cluster joins, the failure count and health, and the
-operators' notices. A crash leaves all of a trip or none: an item is never marked seen without
-its alert queued, and a feed's failure is never counted without its notice.
+items (and what a backtest needs of those that could alert: ``store.history``), new stories
+and their alerts, cluster joins, the failure count and health, and the operators' notices.
+A crash leaves all of a trip or none: an item is never marked seen without its alert queued,
+and a feed's failure is never counted without its notice.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from alerts.models import (
     WindowEntry,
 )
 from alerts.store.connection import Connection, dt, ts
+from alerts.store.history import record_contents
 from alerts.store.outbox import insert_notice
 from alerts.store.protocol import SENT, RecentStory
 
@@ -141,6 +143,7 @@ def _record_changed(db: sqlite3.Connection, intent: FeedUpdateIntent, t: float) 
     for join in intent.joins:
         _record_join(db, join, intent.max_edits, t)
     _record_vectors(db, intent.vectors)
+    record_contents(db, intent.feed_url, intent.contents, t)
     return queued
 
 

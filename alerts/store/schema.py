@@ -82,6 +82,19 @@ MIGRATIONS: list[str] = [
     ALTER TABLE stories ADD COLUMN lead_vec BLOB;
     CREATE INDEX stories_alert_key ON stories (alert_key);
     """,
+    # 7: backtest. Every item that could alert is kept, for items.retention, with what the
+    # rules and dedup read of it: title, link, guid (NULL when it is the link), published, the
+    # skeleton of its HTML (zlib-compressed when that is smaller: a BLOB, else TEXT), when it
+    # was seen, and its feed by number (a feed's URL is stored once, in item_feeds). Rows are
+    # in the order the trips judged them (id); seen_at is indexed for the period and retention.
+    """
+    CREATE TABLE item_feeds (id INTEGER PRIMARY KEY, url TEXT NOT NULL UNIQUE);
+    CREATE TABLE item_log (
+        id INTEGER PRIMARY KEY, feed INTEGER NOT NULL, seen_at REAL NOT NULL, published REAL,
+        guid TEXT, title TEXT NOT NULL, link TEXT NOT NULL, body NOT NULL
+    );
+    CREATE INDEX item_log_seen ON item_log (seen_at);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
