@@ -56,11 +56,13 @@ class Count:
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """What a backtest found: the items judged, the alerts in order, the counts."""
+    """What a backtest found: the items judged, the alerts in order, the counts, and the other
+    sources that retold an alerted story (by alert key; a sent message lists them, "Also:")."""
 
     judged: int
     sent: tuple[WouldSend, ...]
     counts: tuple[Count, ...]
+    also: dict[str, tuple[str, ...]]
 
     def chats(self) -> list[str]:
         """The chats that something matched in, in order of first match."""
@@ -89,6 +91,7 @@ class Replay:
         self.sent: list[WouldSend] = []
         self._queued: set[str] = set()
         self._tally: dict[tuple[str, str], list[int]] = {}
+        self._also: dict[str, list[str]] = {}
         self._expired = 0.0
 
     def run(self, items: Iterable[SeenItem], step: Callable[[int], None] = lambda n: None) -> None:
@@ -138,6 +141,9 @@ class Replay:
             if e.alert_key in self._queued:
                 entry = Entry(e.key, e.alert_key, e.at, e.source, e.title_vec, e.lead_vec)
                 self.window.add(e.chat, entry)
+        for join in stories.joins:  # a source is listed once, as cluster_sources keeps it
+            also = self._also.setdefault(join.alert_key, [])
+            also.extend([join.source] if join.source not in also else [])
         for entry, vectors in stories.window_vectors():
             entry.title_vec = entry.title_vec or vectors.title_vec
             entry.lead_vec = entry.lead_vec or vectors.lead_vec
@@ -156,4 +162,5 @@ class Replay:
         counts = [Count(chat, rule, *t) for chat in chats for (c, rule), t in
                   sorted(self._tally.items(), key=lambda kv: kv[0][1] != ALL_RULES)
                   if c == chat]  # fmt: skip
-        return Report(self.judged, tuple(self.sent), tuple(counts))
+        also = {key: tuple(sources) for key, sources in self._also.items()}
+        return Report(self.judged, tuple(self.sent), tuple(counts), also)

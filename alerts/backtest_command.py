@@ -56,7 +56,8 @@ def jsonl_lines(report: Report) -> Iterator[str]:
     for sent in report.sent:
         a, at = sent.alert, datetime.fromtimestamp(sent.at, UTC).isoformat()
         yield json.dumps({"at": at, "chat": a.chat, "rule": a.rule, "title": a.title,
-                          "link": a.link, "text": a.text}, ensure_ascii=False)  # fmt: skip
+                          "link": a.link, "text": a.text, "also": report.also.get(a.key, ())},
+                         ensure_ascii=False)  # fmt: skip
     counts = [{"chat": c.chat, "rule": c.rule or None, "matched": c.matched,
                "deduped": c.deduped, "would_send": c.sent} for c in report.counts]  # fmt: skip
     yield json.dumps({"judged": report.judged, "counts": counts}, ensure_ascii=False)
@@ -67,11 +68,11 @@ def text_lines(report: Report, args: argparse.Namespace, started: datetime) -> I
     took = (datetime.now(UTC) - started).total_seconds()
     rules = f"rule {args.rule!r} of {args.config}" if args.rule else f"the rules of {args.config}"
     yield (f"backtest of {rules} over the last {format_duration(args.since)}: "
-           f"{report.judged:,} items judged in {took:.1f} s; nothing sent or changed")  # fmt: skip
+           f"items judged: {report.judged:,} in {took:.1f} s; nothing sent or changed")  # fmt: skip
     for chat in report.chats():
         alerts = [s for s in report.sent if s.alert.chat == chat]
         yield f"\n{chat}: {len(alerts)} would be sent"
-        yield from (_alert_line(s) for s in alerts)
+        yield from (_alert_line(s, report.also.get(s.alert.key, ())) for s in alerts)
     if not report.counts:
         yield "\nno rule matched any item"
         return
@@ -83,9 +84,10 @@ def text_lines(report: Report, args: argparse.Namespace, started: datetime) -> I
         yield f"{c.chat:<{chat_width}}{rule:<{width}}{c.matched:>8}{c.deduped:>8}{c.sent:>11}"
 
 
-def _alert_line(sent: WouldSend) -> str:
+def _alert_line(sent: WouldSend, also: tuple[str, ...]) -> str:
     a = sent.alert
-    return f"  {_when(sent.at)}  [{a.rule}]  {a.title}  {a.link}"
+    sources = f"  (also: {', '.join(also)})" if also else ""
+    return f"  {_when(sent.at)}  [{a.rule}]  {a.title}  {a.link}{sources}"
 
 
 def _when(at: float) -> str:

@@ -183,7 +183,7 @@ def _backtest_command(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         "--jsonl",
         action="store_true",
         help='print each alert as a JSON line {"at", "chat", "rule", "title", "link", '
-        '"text"}, then one {"judged", "counts"}',
+        '"text", "also"}, then one {"judged", "counts"}',
     )
 
 
