@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_run_command, _demo_command, _explain_command, _similar_command,
-                _operator_commands, _feeds_command, _check_command):  # fmt: skip
+                _backtest_command, _operator_commands, _feeds_command, _check_command):  # fmt: skip
         add(sub, common)
     return parser
 
@@ -150,6 +150,42 @@ def _similar_command(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         help="the stories' summaries (they decide between stories of one recurring title)",
     )
     similar.add_argument("titles", nargs="*", metavar="TITLE", help="two titles to compare")
+
+
+def _backtest_command(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    backtest = sub.add_parser(
+        "backtest",
+        parents=[common],
+        help="what the rules would have sent over the stories the bot saw (changes nothing)",
+        description="Run the rules of a config as they stand (a candidate config, or one rule "
+        "of it) over the stories the bot saw in a period, in the order it saw them, with "
+        "dedup, and print what would have been sent per chat and the counts (items judged; "
+        "matched, deduped and would send per chat and rule). The state file is opened "
+        "read-only: nothing is sent or changed, also while the bot runs.",
+    )
+    backtest.add_argument(
+        "--config",
+        default="config.yaml",
+        type=Path,
+        help="the config whose rules are judged, e.g. a candidate copy of config.yaml "
+        "(default: config.yaml); its state file is read",
+    )
+    backtest.add_argument("--rule", metavar="NAME", help="judge only this rule of the config")
+    backtest.add_argument(
+        "--since",
+        type=_duration,
+        default=timedelta(days=7),
+        help="how far back, e.g. 24h, 7d (default 7d; items are kept for items.retention)",
+    )
+    backtest.add_argument(
+        "--state", type=Path, default=None, help="the state file to read (default: the config's)"
+    )
+    backtest.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='print each alert as a JSON line {"at", "chat", "rule", "title", "link", '
+        '"text", "also"}, then one {"judged", "counts"}',
+    )
 
 
 def _operator_commands(sub: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -310,6 +346,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from alerts.opml.command import feeds
 
             return feeds(args)
+        if args.command == "backtest":
+            from alerts.backtest_command import command
+
+            return command(args)
         if args.command == "demo":
             from alerts.demo import run_demo
 

@@ -46,6 +46,7 @@ from alerts.models import (
     FeedUpdateIntent,
     FetchedFeed,
     HealthChange,
+    ItemContent,
     Notice,
     StoryVectors,
     TripStatus,
@@ -55,6 +56,7 @@ from alerts.rules import RuleSet
 from alerts.select import NONE_SKIPPED, Selection, Skipped, kept_note, note
 from alerts.select import select_new as select_new  # its home before alerts.select
 from alerts.stories import Stories, Suppressed
+from alerts.text.skeleton import skeleton
 
 MAX_RETRY_AFTER = 86400.0  # seconds: a Retry-After beyond a day is taken as a day
 _MAX_DOUBLINGS = 32  # 2**32 intervals is past any backoff_max; a larger power overflows timedelta
@@ -180,8 +182,15 @@ def changed(policy: Policy, feed: FeedConfig, read: FeedForUpdate, fetched: Fetc
         max_edits=policy.config.dedup.max_edits, window=tuple(stories.entries()),
         notices=notices, vectors=tuple(v for _, v in vectored), error=said,
         held=tuple(stories.held),
+        contents=tuple(item_content(i) for i in fresh),
     )  # fmt: skip
     return Decision(intent, len(items), len(fresh), tuple(stories.suppressed), change, vectored)
+
+
+def item_content(item: FeedItem) -> ItemContent:
+    """What the store keeps of an item that could alert, for ``backtest``."""
+    return ItemContent(item.item_id, item.title, item.link, item.published,
+                       skeleton(item.content_html))  # fmt: skip
 
 
 def _recovery(

@@ -267,6 +267,18 @@ class HeldAlert:
 
 
 @dataclass(frozen=True, slots=True)
+class ItemContent:
+    """What the store keeps of an item that could alert, for ``backtest``: what the rules and
+    dedup read of it (``body``: its HTML's skeleton, ``text.skeleton``)."""
+
+    item_id: str
+    title: str
+    link: str
+    published: datetime | None
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
 class FeedUpdateIntent:
     """Everything one trip writes, in one store transaction, whatever the trip's outcome.
 
@@ -275,7 +287,9 @@ class FeedUpdateIntent:
     already in the window (``vectors``); "not_modified" and "unchanged" only refresh the
     validators and ``last_success``; "failed" and "gone" count the failure and set
     ``next_poll``. Health (``failing_since``, ``reported_broken``) and the operators' notices
-    are written with it, and the matches mutes held back (``held``, counted per mute)."""
+    are written with it, the matches mutes held back (``held``, counted per mute), and what a
+    backtest needs of every item that could alert (``contents``, in the order the trip judged
+    them)."""
 
     feed_url: str
     status: TripStatus
@@ -296,6 +310,7 @@ class FeedUpdateIntent:
     vectors: tuple[StoryVectors, ...] = ()
     held: tuple[tuple[MuteKind, str], ...] = ()  # a muted match, by the mute that held it
     holds: tuple[tuple[str, Hold], ...] = ()  # alert key -> its hold (``alerts.digest``)
+    contents: tuple[ItemContent, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,16 +4,20 @@
 tqdm draws them (the well-kept library every Python CLI user knows; its bar shows count, rate
 and ETA with no set-up, and it is already installed beside python-telegram-bot's tooling).
 A bar is drawn only when its stream is a terminal: in a pipe, under cron or systemd, nothing is
-written and the logs stay as they are. This is the only module that imports tqdm.
+written and the logs stay as they are. While a bar is drawn, log lines to the terminal go
+through tqdm (``logging_redirect_tqdm``: same handler format, so secrets stay redacted) so that
+each prints above the bar instead of into it. This is the only module that imports tqdm.
 """
 
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from types import TracebackType
 from typing import Any, TextIO
 
 from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 
 class Progress:
@@ -22,8 +26,10 @@ class Progress:
     def __init__(self, what: str, total: int | None, stream: TextIO | None = None) -> None:
         out = stream if stream is not None else sys.stderr
         self._bar: tqdm[Any] | None = None
+        self._logs = ExitStack()
         if _is_terminal(out):
             self._bar = tqdm(total=total, unit=f" {what}", file=out, dynamic_ncols=True)
+            self._logs.enter_context(logging_redirect_tqdm())
 
     @property
     def shown(self) -> bool:
@@ -38,6 +44,7 @@ class Progress:
     def close(self) -> None:
         """Finish the bar (its last state stays on screen)."""
         if self._bar is not None:
+            self._logs.close()
             self._bar.close()
             self._bar = None
 

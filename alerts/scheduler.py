@@ -33,14 +33,14 @@ from apscheduler.triggers.date import DateTrigger  # type: ignore[import-untyped
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
 from alerts.config import Config, ConfigWatcher, FeedConfig
-from alerts.decide import Trip
 from alerts.delivery.courier import Courier
 from alerts.delivery.destination import Destination
 from alerts.digest_send import next_due, roll_due
 from alerts.dispatcher import Dispatcher
 from alerts.errors import ConfigError, InvalidTokenError, NotifyError, StoreError
 from alerts.logs import event
-from alerts.pipeline import Context, fetch_and_parse, poll_feed, record
+from alerts.once import poll_all
+from alerts.pipeline import Context, poll_feed
 from alerts.store import STARTED_KEY
 from alerts.workers import CLAIM_EVERY
 
@@ -75,15 +75,7 @@ async def start_destination(destination: Destination) -> None:
 async def run_once(ctx: Context, destination: Destination, deadline: timedelta) -> int:
     """Poll every feed once, deliver what is pending; 75 when Telegram kept failing."""
     prune(ctx)
-    # Fetch and parse concurrently, but decide in config order: which copy of a story is
-    # alerted, and the order of alerts, then do not depend on which server answered first.
-    # Each feed is recorded as soon as it and every feed before it are in, while the later
-    # ones are still being fetched and parsed.
-    trips = [asyncio.create_task(fetch_and_parse(ctx, f)) for f in ctx.config.feeds]
-    results = []
-    for trip in trips:
-        step = await trip
-        results.append(record(ctx, step) if isinstance(step, Trip) else step)
+    results = await poll_all(ctx)  # in config order, with a progress bar on a terminal
     failed = [r for r in results if r.status in ("failed", "error", "gone")]
     event(log, logging.INFO, "poll_cycle_done", feeds=len(results), failed=len(failed),
           alerts=sum(r.alerts for r in results))  # fmt: skip

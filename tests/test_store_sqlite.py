@@ -20,7 +20,7 @@ def test_new_file_is_private_and_versioned(tmp_path: Path) -> None:
     Store(path).close()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 10
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 11
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

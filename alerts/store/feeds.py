@@ -4,10 +4,11 @@ vectors computed after their trip (``save_vectors``).
 
 A trip reads its feed's state and seen ids in one read transaction (``feed_for_update``) and
 writes everything it decided in one write transaction (``update_feed``): validators, seen
-items, new stories and their alerts, cluster joins, the failure count and health, the
-operators' notices, and the matches mutes held back (the mutes are read with the state). A
-crash leaves all of a trip or none: an item is never marked seen without its alert queued,
-and a feed's failure is never counted without its notice.
+items (and what a backtest needs of those that could alert: ``store.history``), new stories
+and their alerts, cluster joins, the failure count and health, the operators' notices, and the
+matches mutes held back (the mutes are read with the state). A crash leaves all of a trip or
+none: an item is never marked seen without its alert queued, and a feed's failure is never
+counted without its notice.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from alerts.models import (
 from alerts.store.base import Backend, Db
 from alerts.store.connection import dt, ts
 from alerts.store.digests import hold_columns
+from alerts.store.history import record_contents
 from alerts.store.mutes import count_held, read_mutes, story_muted
 from alerts.store.outbox import insert_notice
 from alerts.store.protocol import SENT, RecentStory
@@ -150,6 +152,7 @@ def _record_changed(db: Db, intent: FeedUpdateIntent, t: float) -> frozenset[str
         _record_join(db, join, intent.max_edits, t)
     _record_vectors(db, intent.vectors)
     count_held(db, intent.held)
+    record_contents(db, intent.feed_url, intent.contents, t)
     return queued
 
 

@@ -2,8 +2,9 @@
 ``status``, the re-drive of failed alerts, small values kept across runs (paused, started at),
 and retention.
 
-Retention: seen items and sent alerts are kept for ``items.retention`` (an item still listed by
-its feed is seen again at every poll, so it is never forgotten while the feed shows it); the
+Retention: seen items, the items kept for backtest, and sent alerts are kept for
+``items.retention`` (an item still listed by its feed is seen again at every poll, so it is
+never forgotten while the feed shows it; its backtest copy is from its first sight); the
 window's stories for the dedup window; the send log for an hour (pacing looks back a minute
 at most: 20 messages a minute to a channel); mutes until they end, and the buttons of an
 alert as long as the alert.
@@ -92,6 +93,7 @@ class OperatorsMixin(Backend):
         keep_stories = ts(now - max(window, timedelta(0)))
         with self._tx() as db:
             removed = db.execute("DELETE FROM items WHERE seen_at < ?", (keep_items,)).rowcount
+            removed += db.execute("DELETE FROM item_log WHERE seen_at < ?", (keep_items,)).rowcount
             removed += db.execute(
                 "DELETE FROM outbox WHERE status = ? AND sent_at < ?", (SENT, keep_items)
             ).rowcount

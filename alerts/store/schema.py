@@ -125,6 +125,19 @@ MIGRATIONS: list[str] = [
     ALTER TABLE feeds ADD COLUMN lease_until REAL;
     ALTER TABLE feeds ADD COLUMN lease_owner TEXT;
     """,
+    # 11: backtest. Every item that could alert is kept, for items.retention, with what the
+    # rules and dedup read of it: title, link, guid (NULL when it is the link), published, the
+    # skeleton of its HTML (zlib-compressed when that is smaller; store.history), when it
+    # was seen, and its feed by number (a feed's URL is stored once, in item_feeds). Rows are
+    # in the order the trips judged them (id); seen_at is indexed for the period and retention.
+    """
+    CREATE TABLE item_feeds (id INTEGER PRIMARY KEY, url TEXT NOT NULL UNIQUE);
+    CREATE TABLE item_log (
+        id INTEGER PRIMARY KEY, feed INTEGER NOT NULL, seen_at REAL NOT NULL, published REAL,
+        guid TEXT, title TEXT NOT NULL, link TEXT NOT NULL, body BLOB NOT NULL
+    );
+    CREATE INDEX item_log_seen ON item_log (seen_at);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -30,6 +30,7 @@ _SKIP = frozenset(
     "script style noscript template head iframe object svg form button select textarea"
     " title".split()
 )
+BLOCK_TAGS, SKIP_TAGS = _BLOCK, _SKIP  # what ``text.skeleton`` keeps of the markup
 _LISTS = frozenset({"ul", "ol"})
 _ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 

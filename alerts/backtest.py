@@ -1,0 +1,166 @@
+"""Backtest: what a config's rules, as they stand, would have sent over the items the bot saw.
+
+The kept items (``store.history``: every item that could alert, for ``items.retention``) are
+replayed in the order the bot judged them, trip by trip (one feed, one moment), through the
+live path's own pure stages: ``alerts.stories.Stories`` runs the rules, dedups per destination
+and renders, exactly as in a trip, against a window of its own that starts empty and takes
+each trip's new stories as a commit would (an alert whose key was queued before is not queued
+again), and forgets them after ``dedup.window``, as the live window does when it is pruned.
+Nothing is written: the store is read through a read-only connection, the live window is never
+touched. ``only`` keeps one rule of the config (``--rule``): the others neither send nor
+dedup, so the counts are that rule's alone.
+
+Counts, per chat and rule: matched (items the rule fired on), deduped (of those, the ones not
+sent because they retell a story already sent to the chat), would send; per chat, the same over
+its alerts (the rules of one item that share a chat make one alert); and the items judged.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from alerts.config import Config, FeedConfig, rule_specs
+from alerts.dedup.embed_memo import Memo
+from alerts.dedup.window import Entry, StoryWindow
+from alerts.errors import ConfigError, ConfigProblem
+from alerts.models import Alert, FeedItem, ItemContent, Match
+from alerts.rules import RuleSet
+from alerts.store.history import SeenItem
+from alerts.stories import Stories
+
+EXPIRE_EVERY = 3600.0  # seconds of replayed time between expiries (the service prunes hourly)
+ALL_RULES = ""  # the rule of a chat's row that counts its alerts
+
+
+@dataclass(frozen=True, slots=True)
+class WouldSend:
+    """An alert the backtest would have queued, and when (UNIX seconds)."""
+
+    at: float
+    alert: Alert
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """One chat's tally for one rule (``rule`` ALL_RULES: the chat's alerts)."""
+
+    chat: str
+    rule: str
+    matched: int
+    deduped: int
+    sent: int
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What a backtest found: the items judged, the alerts in order, the counts, and the other
+    sources that retold an alerted story (by alert key; a sent message lists them, "Also:")."""
+
+    judged: int
+    sent: tuple[WouldSend, ...]
+    counts: tuple[Count, ...]
+    also: dict[str, tuple[str, ...]]
+
+    def chats(self) -> list[str]:
+        """The chats that something matched in, in order of first match."""
+        return list(dict.fromkeys(c.chat for c in self.counts))
+
+
+def only_rule(config: Config, name: str, source: str) -> Config:
+    """The config with one rule of it left (``--rule``); ``source`` names the config file."""
+    kept = [r for r in config.rules if r.name == name]
+    if not kept:
+        names = ", ".join(repr(r.name) for r in config.rules) or "none"
+        problem = ConfigProblem("rules", None, f"no rule named {name!r} (its rules: {names})")
+        raise ConfigError(source, [problem])
+    return config.model_copy(update={"rules": kept})
+
+
+class Replay:
+    """The live trip's stages over kept items, with a window of its own."""
+
+    def __init__(self, config: Config, memo: Memo | None = None) -> None:
+        self.config, self.memo = config, memo
+        self.rules = RuleSet.compile(*rule_specs(config))
+        self.window = StoryWindow(config.dedup.threshold)
+        self.feeds = {f.url: f for f in config.feeds}
+        self.judged = 0
+        self.sent: list[WouldSend] = []
+        self._queued: set[str] = set()
+        self._tally: dict[tuple[str, str], list[int]] = {}
+        self._also: dict[str, list[str]] = {}
+        self._expired = 0.0
+
+    def run(self, items: Iterable[SeenItem], step: Callable[[int], None] = lambda n: None) -> None:
+        """Replay ``items`` (in the order kept), trip by trip; ``step`` counts items judged."""
+        for (url, seen_at), trip in itertools.groupby(items, lambda i: (i.feed_url, i.seen_at)):
+            contents = [i.content for i in trip]
+            self.trip(url, seen_at, contents)
+            step(len(contents))
+
+    def trip(self, feed_url: str, seen_at: float, contents: Sequence[ItemContent]) -> None:
+        """One trip's items: decided as ``alerts.decide.changed`` does, then committed."""
+        if seen_at - self._expired >= EXPIRE_EVERY:
+            self.window.expire(seen_at - self.config.dedup.window.total_seconds())
+            self._expired = seen_at
+        feed = self._feed(feed_url)
+        now = datetime.fromtimestamp(seen_at, UTC)
+        stories = Stories(self.config, self.rules, self.window, self.memo, feed, now)
+        for content in contents:
+            item = FeedItem(feed_url, content.item_id, content.title, content.link,
+                            content.body, content.published, feed.display_name)  # fmt: skip
+            self._judge(stories, item, seen_at)
+        self._commit(stories)
+
+    def _judge(self, stories: Stories, item: FeedItem, at: float) -> None:
+        alerts, suppressed = len(stories.alerts), len(stories.suppressed)
+        stories.add(item)
+        self.judged += 1
+        if len(stories.alerts) == alerts and len(stories.suppressed) == suppressed:
+            return  # no rule fired: the common case, counted without matching again
+        new = [a for a, _ in stories.alerts[alerts:] if a.key not in self._queued]
+        self._queued.update(a.key for a in new)
+        self.sent.extend(WouldSend(at, a) for a in new)
+        self._count(self.rules.match(item, stories.labels), {a.chat for a in new})
+
+    def _count(self, matches: Sequence[Match], sent_to: set[str]) -> None:
+        for match in matches:
+            sent = match.chat in sent_to
+            for rule in (*(r.rule for r in match.rules), ALL_RULES):
+                tally = self._tally.setdefault((match.chat, rule), [0, 0, 0])
+                tally[0] += 1
+                tally[2 if sent else 1] += 1
+
+    def _commit(self, stories: Stories) -> None:
+        """What ``pipeline._remember`` does after the write: the window takes the new stories
+        (those whose alert was queued) and the vectors computed for older ones."""
+        for e in stories.entries():
+            if e.alert_key in self._queued:
+                entry = Entry(e.key, e.alert_key, e.at, e.source, e.title_vec, e.lead_vec)
+                self.window.add(e.chat, entry)
+        for join in stories.joins:  # a source is listed once, as cluster_sources keeps it
+            also = self._also.setdefault(join.alert_key, [])
+            also.extend([join.source] if join.source not in also else [])
+        for entry, vectors in stories.window_vectors():
+            entry.title_vec = entry.title_vec or vectors.title_vec
+            entry.lead_vec = entry.lead_vec or vectors.lead_vec
+
+    def _feed(self, url: str) -> FeedConfig:
+        """The config's feed; a feed the config no longer lists keeps only its URL (no name or
+        tags: a rule limited to feeds does not fire on it)."""
+        feed = self.feeds.get(url)
+        if feed is None:
+            feed = self.feeds[url] = FeedConfig.model_validate({"url": url})
+        return feed
+
+    def report(self) -> Report:
+        """The counts so far, chats in order of first match, each chat's row first."""
+        chats = list(dict.fromkeys(chat for chat, _ in self._tally))
+        counts = [Count(chat, rule, *t) for chat in chats for (c, rule), t in
+                  sorted(self._tally.items(), key=lambda kv: kv[0][1] != ALL_RULES)
+                  if c == chat]  # fmt: skip
+        also = {key: tuple(sources) for key, sources in self._also.items()}
+        return Report(self.judged, tuple(self.sent), tuple(counts), also)
