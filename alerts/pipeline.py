@@ -10,7 +10,8 @@ write transaction, so a crash leaves all of a trip or none of it (an item is nev
 without its alert queued). Deciding, writing and adding to the window run without an
 ``await`` in between: concurrent trips in this process take turns there, so each decides
 against every story committed before it. Nothing here raises for one feed's fault; the
-policies are stated in ``alerts.decide``.
+policies are stated in ``alerts.decide``. What every trip needs is ``alerts.context.Context``
+(importable from here too).
 
 Any exception while fetching, parsing, getting articles or deciding for one feed is that
 feed's failure: counted and backed off like an HTTP 500 (``decide`` policy), and logged
@@ -25,88 +26,24 @@ import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from datetime import UTC, datetime
 
-from alerts.backfill import Backfill
-from alerts.config import Config, FeedConfig, rule_specs
-from alerts.decide import Decision, Policy, Trip, decide, waiting
-from alerts.dedup.embed import load_embedder
-from alerts.dedup.embed_memo import Memo
-from alerts.dedup.window import Entry, StoryWindow
-from alerts.errors import AlertsError, EmbedderError, FetchError, ParseError, TripError
+from alerts.config import FeedConfig
+from alerts.context import Context as Context
+from alerts.context import compile_rules as compile_rules
+from alerts.context import open_memo as open_memo
+from alerts.context import semantic_off as semantic_off
+from alerts.decide import Decision, Trip, decide, waiting
+from alerts.dedup.window import Entry
+from alerts.errors import AlertsError, FetchError, ParseError, TripError
 from alerts.feeds.article import MAX_ARTICLES_PER_POLL, fetch_article, is_stub
-from alerts.feeds.fetch import Fetcher
-from alerts.feeds.parse_pool import ParsePool
 from alerts.logs import event
 from alerts.models import FeedForUpdate, FeedItem, FeedState, PollResult
-from alerts.observe import QUIET, Observer, failure_kind
-from alerts.rules import RuleSet
+from alerts.observe import failure_kind
 from alerts.select import select
-from alerts.store import StoreType
-
-if TYPE_CHECKING:
-    from alerts.workers import Cluster
 
 log = logging.getLogger("alerts.pipeline")
-
-
-def compile_rules(config: Config) -> RuleSet:
-    """The rules engine for a config."""
-    return RuleSet.compile(*rule_specs(config))
-
-
-@dataclass(frozen=True, slots=True)
-class Context:
-    """What every trip needs: the config, compiled rules, the store, the HTTP client, the
-    parser processes, the window of recent stories (shared by all trips of the process), the
-    semantic stage's embedder, memoised (None: string-only), the worker that embeds new
-    stories' titles after their commit (opened and closed by ``alerts.app``; None: none), the
-    observer told of every trip's result (``alerts.observe``), and the workers' coordination
-    on a shared PostgreSQL state (``alerts.workers``; None: SQLite)."""
-
-    config: Config
-    rules: RuleSet
-    store: StoreType
-    fetcher: Fetcher
-    window: StoryWindow
-    parser: ParsePool
-    memo: Memo | None = None
-    backfill: Backfill | None = None
-    observer: Observer = QUIET
-    cluster: Cluster | None = None
-
-    @classmethod
-    def open(cls, config: Config, store: StoreType, fetcher: Fetcher, parser: ParsePool,
-             backfill: Backfill | None = None, observer: Observer = QUIET,
-             cluster: Cluster | None = None) -> Context:  # fmt: skip
-        """Compile the rules, find the embedder and load the story window from the store."""
-        window = StoryWindow(config.dedup.threshold)
-        since = datetime.now(UTC) - config.dedup.window
-        for chat, key, alert_key, at, source, title_vec, lead_vec in store.recent_stories(since):
-            window.add(chat, Entry(key, alert_key, at, source, title_vec, lead_vec))
-        return cls(config, compile_rules(config), store, fetcher, window, parser,
-                   open_memo(config), backfill, observer, cluster)  # fmt: skip
-
-    def reconfigured(self, config: Config) -> Context:
-        """The same store, client, parsers, window and worker under a new config (the same
-        embedder unless ``dedup.semantic`` or ``dedup.semantic_model`` changed)."""
-        self.window.threshold = config.dedup.threshold
-        old, new = self.config.dedup, config.dedup
-        same = (old.semantic, old.semantic_model) == (new.semantic, new.semantic_model)
-        return Context(config, compile_rules(config), self.store, self.fetcher, self.window,
-                       self.parser, self.memo if same else open_memo(config),
-                       self.backfill, self.observer, self.cluster)  # fmt: skip
-
-    @property
-    def policy(self) -> Policy:
-        """What the trips' decisions depend on."""
-        return Policy(self.config, self.rules, self.window, self.memo)
-
-    def interval(self, feed: FeedConfig) -> timedelta:
-        """How often this feed is polled."""
-        return self.policy.interval(feed)
 
 
 async def poll_feed(
@@ -192,24 +129,6 @@ async def _with_articles(
     full = await asyncio.gather(*(fetch_article(ctx.fetcher, i) for i in stubs))
     better = {i.item_id: f for i, f in zip(stubs, full, strict=True)}
     return [better.get(i.item_id, i) for i in items], [better.get(i.item_id, i) for i in fresh]
-
-
-def open_memo(config: Config) -> Memo | None:
-    """The embedder of ``dedup.semantic_model``, memoised; None (string-only) when
-    ``dedup.semantic`` is off, or when it cannot be used: said once, here, with the remedy.
-    Nothing is loaded yet: the model loads when a matched story first needs a vector."""
-    if not config.dedup.semantic:
-        return None
-    try:
-        return Memo(load_embedder(config.dedup.semantic_model))
-    except EmbedderError as e:
-        semantic_off(e)
-        return None
-
-
-def semantic_off(error: EmbedderError) -> None:
-    """Say that the semantic stage is off, and why (once per cause: ``Memo.unsaid_failure``)."""
-    event(log, logging.WARNING, "semantic_dedup_off", error=error.reason, dedup="titles only")
 
 
 def _record(ctx: Context, trip: Trip) -> PollResult:

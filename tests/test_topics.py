@@ -23,6 +23,7 @@ from alerts.store import NOTICE_RULE, Store
 from alerts.target import Target, bare_chat, split_destination
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.feeds import FeedServer, rss
+from tests.harness import item as story  # a story published five minutes ago
 from tests.helpers import TOKEN, parse_pool, queue_alerts
 
 FORUM = "-1001234567890"
@@ -30,18 +31,6 @@ ADMIN = 4242
 BOT_TOKEN = TOKEN  # the token the telegram fixture (conftest) accepts
 STORY = "Magnitude 7.1 earthquake strikes off the coast of Chile"
 RETOLD = "Earthquake of magnitude 7.1 strikes off Chile's coast"
-
-
-def story(n: int, title: str, feed: str) -> dict[str, str]:
-    """Story ``n`` of ``feed``, published five minutes ago."""
-    when = datetime.now(UTC) - timedelta(minutes=5)
-    return {
-        "title": title,
-        "link": f"https://{feed}.example/{n}",
-        "guid": f"{feed}-{n}",
-        "description": f"{title}. Tsunami warnings were issued.",
-        "date": when.isoformat(),
-    }
 
 
 class Forum:

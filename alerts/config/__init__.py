@@ -4,7 +4,8 @@ PyYAML, pydantic and ruamel.yaml are imported only inside this package. Its modu
 order a config goes through them:
 
 - ``durations``: ``90s``, ``5m``, ``48h`` parsed and spelled back;
-- ``model``: the typed pydantic model, every key with its default and its own check;
+- ``model``: the typed pydantic model, every key with its default and its own check (its parts:
+  ``values``, the value types; ``sections``; ``feed``; ``rule``, a rule and a chat's settings);
 - ``references``: checks across keys (unique URLs and names, rules naming known feeds);
 - ``load``: YAML read with the line of every key, problems located, the bot token;
 - ``watch``: the ConfigWatcher that reloads an edited file;
