@@ -22,14 +22,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from alerts.config import Config, FeedConfig, rule_specs
+from alerts.backtest_judge import Judge
+from alerts.config import Config
 from alerts.dedup.embed_memo import Memo
 from alerts.dedup.window import Entry, StoryWindow
 from alerts.errors import ConfigError, ConfigProblem
-from alerts.models import Alert, FeedItem, ItemContent, Match
-from alerts.rules import RuleSet
+from alerts.models import Alert, FeedItem, Match
 from alerts.store.history import SeenItem
-from alerts.stories import Stories
+from alerts.stories import Judged, Stories
 
 EXPIRE_EVERY = 3600.0  # seconds of replayed time between expiries (the service prunes hourly)
 ALL_RULES = ""  # the rule of a chat's row that counts its alerts
@@ -84,9 +84,8 @@ class Replay:
 
     def __init__(self, config: Config, memo: Memo | None = None) -> None:
         self.config, self.memo = config, memo
-        self.rules = RuleSet.compile(*rule_specs(config))
+        self.judge = Judge(config)
         self.window = StoryWindow(config.dedup.threshold)
-        self.feeds = {f.url: f for f in config.feeds}
         self.judged = 0
         self.sent: list[WouldSend] = []
         self._queued: set[str] = set()
@@ -94,37 +93,40 @@ class Replay:
         self._also: dict[str, list[str]] = {}
         self._expired = 0.0
 
-    def run(self, items: Iterable[SeenItem], step: Callable[[int], None] = lambda n: None) -> None:
-        """Replay ``items`` (in the order kept), trip by trip; ``step`` counts items judged."""
-        for (url, seen_at), trip in itertools.groupby(items, lambda i: (i.feed_url, i.seen_at)):
-            contents = [i.content for i in trip]
-            self.trip(url, seen_at, contents)
-            step(len(contents))
+    def run(
+        self, items: Iterable[tuple[SeenItem, Judged]], step: Callable[[int], None] = lambda n: None
+    ) -> None:
+        """Replay ``items`` (in the order kept, each with its matches and key: ``judged``),
+        trip by trip; ``step`` counts items judged."""
+        for (url, seen_at), trip in itertools.groupby(
+            items, lambda i: (i[0].feed_url, i[0].seen_at)
+        ):
+            judged = [(self.judge.item(seen), j) for seen, j in trip]
+            self.trip(url, seen_at, judged)
+            step(len(judged))
 
-    def trip(self, feed_url: str, seen_at: float, contents: Sequence[ItemContent]) -> None:
+    def trip(self, feed_url: str, seen_at: float, items: Sequence[tuple[FeedItem, Judged]]) -> None:
         """One trip's items: decided as ``alerts.decide.changed`` does, then committed."""
         if seen_at - self._expired >= EXPIRE_EVERY:
             self.window.expire(seen_at - self.config.dedup.window.total_seconds())
             self._expired = seen_at
-        feed = self._feed(feed_url)
+        feed = self.judge.feed(feed_url)
         now = datetime.fromtimestamp(seen_at, UTC)
-        stories = Stories(self.config, self.rules, self.window, self.memo, feed, now)
-        for content in contents:
-            item = FeedItem(feed_url, content.item_id, content.title, content.link,
-                            content.body, content.published, feed.display_name)  # fmt: skip
-            self._judge(stories, item, seen_at)
+        stories = Stories(self.config, self.judge.rules, self.window, self.memo, feed, now)
+        for item, judged in items:
+            self._judge(stories, item, judged, seen_at)
         self._commit(stories)
 
-    def _judge(self, stories: Stories, item: FeedItem, at: float) -> None:
-        alerts, suppressed = len(stories.alerts), len(stories.suppressed)
-        stories.add(item)
+    def _judge(self, stories: Stories, item: FeedItem, judged: Judged, at: float) -> None:
+        alerts = len(stories.alerts)
+        stories.add(item, judged)
         self.judged += 1
-        if len(stories.alerts) == alerts and len(stories.suppressed) == suppressed:
-            return  # no rule fired: the common case, counted without matching again
+        if not judged[0]:
+            return  # no rule fired: the common case (it may only have joined a story)
         new = [a for a, _ in stories.alerts[alerts:] if a.key not in self._queued]
         self._queued.update(a.key for a in new)
         self.sent.extend(WouldSend(at, a) for a in new)
-        self._count(self.rules.match(item, stories.labels), {a.chat for a in new})
+        self._count(judged[0], {a.chat for a in new})
 
     def _count(self, matches: Sequence[Match], sent_to: set[str]) -> None:
         for match in matches:
@@ -147,14 +149,6 @@ class Replay:
         for entry, vectors in stories.window_vectors():
             entry.title_vec = entry.title_vec or vectors.title_vec
             entry.lead_vec = entry.lead_vec or vectors.lead_vec
-
-    def _feed(self, url: str) -> FeedConfig:
-        """The config's feed; a feed the config no longer lists keeps only its URL (no name or
-        tags: a rule limited to feeds does not fire on it)."""
-        feed = self.feeds.get(url)
-        if feed is None:
-            feed = self.feeds[url] = FeedConfig.model_validate({"url": url})
-        return feed
 
     def report(self) -> Report:
         """The counts so far, chats in order of first match, each chat's row first."""

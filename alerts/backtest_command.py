@@ -1,6 +1,7 @@
 """``bot.py backtest``: load the candidate config, replay the kept items (``alerts.backtest``)
 with a progress bar on a terminal, and print what would have been sent, per chat, and the
-counts; as JSON lines with ``--jsonl``. It changes nothing: the state file is opened read-only.
+counts; as JSON lines with ``--jsonl``. It changes nothing: the state is read-only (a SQLite
+file opened ``mode=ro``, or PostgreSQL in READ ONLY transactions).
 """
 
 from __future__ import annotations
@@ -10,14 +11,15 @@ import json
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 from alerts import config as config_mod
 from alerts.backtest import ALL_RULES, Replay, Report, WouldSend, only_rule
+from alerts.backtest_judge import judged
 from alerts.config import Config
 from alerts.config.durations import format_duration
 from alerts.errors import StoreError
 from alerts.progress import Progress
+from alerts.store.factory import location
 from alerts.store.history import History
 
 
@@ -28,7 +30,7 @@ def command(args: argparse.Namespace) -> int:
         config = only_rule(config, args.rule, str(args.config))
     started = datetime.now(UTC)
     try:
-        report = backtest(config, args.state or Path(config.state), started - args.since)
+        report = backtest(config, args.state or location(config.state), started - args.since)
     except StoreError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -37,15 +39,16 @@ def command(args: argparse.Namespace) -> int:
     return 0
 
 
-def backtest(config: Config, state: Path, since: datetime) -> Report:
+def backtest(config: Config, state: str, since: datetime) -> Report:
     """Replay the items of ``state`` seen since ``since`` under ``config``; read-only."""
     from alerts.pipeline import open_memo  # the embedder as the live path finds it
 
     history = History(state)
     try:
         replay = Replay(config, open_memo(config))
-        with Progress("items", history.count(since)) as bar:
-            replay.run(history.items(since), bar.advance)
+        count = history.count(since)
+        with Progress("items", count) as bar:
+            replay.run(judged(config, history.items(since), count), bar.advance)
     finally:
         history.close()
     return replay.report()

@@ -178,7 +178,9 @@ def _backtest_command(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         help="how far back, e.g. 24h, 7d (default 7d; items are kept for items.retention)",
     )
     backtest.add_argument(
-        "--state", type=Path, default=None, help="the state file to read (default: the config's)"
+        "--state",
+        default=None,
+        help="the state to read, a file or a postgresql:// URL (default: the config's)",
     )
     backtest.add_argument(
         "--jsonl",

@@ -66,6 +66,19 @@ def semantic_policy(dedup: DedupConfig) -> SemanticPolicy:
 
 
 Found = tuple[Entry, Duplicate] | None
+Judged = tuple[list[Match], StoryKey]  # an item's matches (before mutes) and its key
+
+
+def item_key(item: FeedItem, feed_url: str, matched: bool) -> StoryKey:
+    """An item's story key: with the lead of its summary when a rule matched it."""
+    lead = summarize(item.title, item.content_html, LEAD_CHARS) if matched else ""
+    return story_key(item.title, item.link, feed_url, item.item_id, lead)
+
+
+def judge(rules: RuleSet, item: FeedItem, feed: FeedConfig) -> Judged:
+    """What ``Stories.add`` first computes of an item, pure: its matches and its key."""
+    matches = rules.match(item, frozenset([feed.display_name, *feed.tags]))
+    return matches, item_key(item, feed.url, bool(matches))
 
 
 def closer(earlier: Found, this_trip: Found) -> Found:
@@ -95,12 +108,14 @@ class Stories:
         self.suppressed: list[Suppressed] = []
         self._new: list[tuple[WindowEntry, Entry]] = []
 
-    def add(self, item: FeedItem) -> None:
-        """Rules, then dedup per destination, then render."""
-        matches, held = self.muted.hold(self.rules.match(item, self.labels), self.feed.display_name)
+    def add(self, item: FeedItem, judged: Judged | None = None) -> None:
+        """Rules, then dedup per destination, then render; ``judged``: the item's matches and
+        key computed beforehand (by ``judge``, elsewhere: ``alerts.backtest_judge``)."""
+        found, key = judged or (self.rules.match(item, self.labels), None)
+        matches, held = self.muted.hold(found, self.feed.display_name)
         self.held += held  # recorded, not alerted (``alerts.mutes``); it may still join below
-        lead = summarize(item.title, item.content_html, LEAD_CHARS) if matches else ""
-        key = story_key(item.title, item.link, self.feed.url, item.item_id, lead)
+        if key is None or (held and not matches):
+            key = item_key(item, self.feed.url, bool(matches))
         meaning = self.meaning if matches else None  # only matched stories are embedded
         for match in matches:
             if not self._retold(item, key, match.chat, meaning, alerted=True):

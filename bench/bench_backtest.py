@@ -4,8 +4,11 @@ Issue 17's goal: a backtest over 7 days of stored stories at 1,000 feeds (about 
 finishes within 30 s. The state file is written as the bot writes it (``Store.update_feed``, one
 trip of 4 new items per feed every 3.4 hours, feeds interleaved in time), with real headlines
 (the UCI stream, cycled: more retellings than real feeds have, so dedup works harder) and a
-description of a few sentences and a link; the config has the 1,000 feeds and 200 rules
-over the stream's most frequent names, for 3 chats. The backtest runs as the command does, a
+description of a few sentences and a link; the config has the 1,000 feeds and 50 rules
+over the stream's names ranked 600 to 650 by frequency, for 3 chats: some 22% of the items
+match a rule (4,377 alerts of 20,000 items at 100 feeds), a heavy match rate, not a trivial
+one. The replay matches and keys the items in 2 child processes (``alerts.backtest_judge``).
+The backtest runs as the command does, a
 whole process, start-up included. Baseline, in the same run: the rules engine alone
 (``RuleSet.match``) over the same items, already in memory; the ratio says what the replay
 (reading, dedup, rendering) adds to matching. Also: the bytes each kept item costs in the state

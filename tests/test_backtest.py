@@ -12,8 +12,9 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from alerts.errors import StoreError
 from alerts.models import FeedUpdateIntent, ItemContent
-from alerts.store import Store
+from alerts.store import Store, pg
 from alerts.store.history import History
 from alerts.text.html import html_to_text
 from alerts.text.skeleton import skeleton
@@ -53,34 +54,48 @@ rules:
     return path
 
 
-def run_once(config: Path) -> None:
-    done = bot("run", "--once", "--config", str(config))
+def run_once(config: Path, **env: str) -> None:
+    done = bot("run", "--once", "--config", str(config), **env)
     assert done.returncode == 0, done.stderr
 
 
-def backtest(config: Path, *args: str) -> tuple[list[dict[str, object]], dict[str, object]]:
-    done = bot("backtest", "--config", str(config), "--jsonl", *args)
+def backtest(
+    config: Path, *args: str, **env: str
+) -> tuple[list[dict[str, object]], dict[str, object]]:
+    done = bot("backtest", "--config", str(config), "--jsonl", *args, **env)
     assert done.returncode == 0, done.stderr
     *alerts, counts = [json.loads(line) for line in done.stdout.splitlines()]
     return alerts, counts
 
 
-@pytest.fixture
-def lived(tmp_path: Path, feeds: FeedServer, telegram: FakeBotAPI) -> Path:
+def live_run(tmp_path: Path, feeds: FeedServer, telegram: FakeBotAPI, **env: str) -> Path:
     """Three run --once cycles of the live bot: first sight, then two rounds of stories with
     retellings (in one feed and across feeds) for both chats."""
     feeds.set("/a.xml", rss([news_item(1, "Putin visits Kim Jong-un"), news_item(2, "Weather")]))
     feeds.set("/b.xml", rss([news_item(3, "Markets")]))
     config = write_config(tmp_path, feeds, telegram)
-    run_once(config)
+    run_once(config, **env)
     assert telegram.messages == []  # first sight: recorded, not alerted, not kept
     feeds.set("/a.xml", rss([news_item(4, KIM), news_item(5, OTHER), news_item(6, GRAIN)]))
     feeds.set("/b.xml", rss([news_item(7, KIM_AGAIN), news_item(8, "Ukraine wheat harvest")]))
-    run_once(config)
+    run_once(config, **env)
     feeds.set("/a.xml", rss([news_item(9, "Kim Jong-un says Putin talks went well")]))
     feeds.set("/b.xml", rss([news_item(10, GRAIN_AGAIN), news_item(11, "Grain prices fall")]))
-    run_once(config)
+    run_once(config, **env)
     return config
+
+
+@pytest.fixture
+def lived(tmp_path: Path, feeds: FeedServer, telegram: FakeBotAPI) -> Path:
+    """The live run on a SQLite state file."""
+    return live_run(tmp_path, feeds, telegram)
+
+
+def would_send_per_chat(alerts: list[dict[str, object]]) -> dict[str, list[str]]:
+    would: dict[str, list[str]] = {}
+    for alert in alerts:
+        would.setdefault(str(alert["chat"]), []).append(str(alert["text"]))
+    return would
 
 
 def sent_per_chat(telegram: FakeBotAPI) -> dict[str, list[str]]:
@@ -95,12 +110,9 @@ def test_backtest_matches_what_the_live_run_sent(lived: Path, telegram: FakeBotA
     state = lived.parent / "state.db"
     before = hashlib.sha256(state.read_bytes()).hexdigest()
     alerts, counts = backtest(lived, "--since", "1d")
-    would: dict[str, list[str]] = {}
-    for alert in alerts:
-        would.setdefault(str(alert["chat"]), []).append(str(alert["text"]))
     live = sent_per_chat(telegram)
     assert set(live) == {"@alerts", "@markets"}
-    assert would == live  # the same alerts, the same texts, in the same order, per chat
+    assert would_send_per_chat(alerts) == live  # the same alerts and texts, in order, per chat
     assert counts["judged"] == 8  # the items that could alert; first sights are not kept
     rows = {(c["chat"], c["rule"]): c for c in counts["counts"]}  # type: ignore[union-attr]
     kim = rows[("@alerts", "Kim and Putin")]
@@ -152,6 +164,32 @@ def test_backtest_period_and_a_state_without_items(lived: Path, tmp_path: Path) 
     assert done.returncode == 1 and "keeps no items yet" in done.stderr
     assert "item_log" not in {r[0] for r in sqlite3.connect(fresh).execute(
         "SELECT name FROM sqlite_master")}  # fmt: skip
+
+
+def test_backtest_of_a_postgresql_state_matches_the_live_run_read_only(
+    tmp_path: Path, feeds: FeedServer, telegram: FakeBotAPI, pg_url: str
+) -> None:
+    config = live_run(tmp_path, feeds, telegram, DATABASE_URL=pg_url)
+    assert not (tmp_path / "state.db").exists()  # the live run's state is the database
+    with pg.read_only(pg_url, "test") as tx:
+        before = tx.execute("SELECT COUNT(*), MAX(id) FROM item_log").fetchone()
+    with pytest.raises(StoreError, match="read-only transaction"), pg.read_only(pg_url, "t") as tx:
+        tx.execute("DELETE FROM item_log")  # the reader's transaction refuses writes
+    alerts, counts = backtest(config, "--since", "1d", DATABASE_URL=pg_url)
+    assert would_send_per_chat(alerts) == sent_per_chat(telegram)
+    assert counts["judged"] == 8 == before[0]
+    via_state, _ = backtest(config, "--state", pg_url)  # --state names a database too
+    assert via_state == alerts
+    with pg.read_only(pg_url, "test") as tx:
+        assert tx.execute("SELECT COUNT(*), MAX(id) FROM item_log").fetchone() == before
+
+
+def test_a_postgresql_state_without_kept_items(pg_url: str, lived: Path) -> None:
+    done = bot("backtest", "--config", str(lived), "--state", pg_url)  # an empty schema
+    assert done.returncode == 1 and "keeps no items yet" in done.stderr
+    with pg.read_only(pg_url, "test") as tx:  # and the backtest created nothing there
+        assert tx.execute("SELECT COUNT(*) FROM information_schema.tables"
+                          " WHERE table_schema = current_schema()").fetchone() == (0,)  # fmt: skip
 
 
 # ---------------------------------------------------------------- the store's kept items

@@ -20,11 +20,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from alerts.errors import StoreError
 from alerts.models import ItemContent
 from alerts.store.base import Db
 from alerts.store.connection import dt, ts
+from alerts.store.factory import is_database_url, redact
 
 _LEVEL = 6  # zlib's default: level 9 saves under 1% more here, at twice the time
 _ZLIB, _TEXT = b"Z", b"T"  # the first byte of a stored skeleton: its form
@@ -75,41 +77,63 @@ _ITEMS_SQL = (
 
 
 class History:
-    """The kept items of a state file, opened read-only (``mode=ro``): nothing is written,
+    """The kept items of a state, read-only: a SQLite file opened with ``mode=ro``, or a
+    PostgreSQL database read in READ ONLY transactions (``pg.read_only``). Nothing is written,
     no migration is run, and the bot may go on polling meanwhile."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = str(path)
+    def __init__(self, state: str | Path) -> None:
+        self.path = str(state)
+        self._url = self.path if is_database_url(self.path) else None
+        self._db: sqlite3.Connection | None = None
+        tables = self._pg_tables() if self._url else self._open_file()
+        if "item_log" not in tables:
+            self.close()
+            raise StoreError(self._name, "the state keeps no items yet: run this bot once")
+
+    @property
+    def _name(self) -> str:
+        return redact(self.path) if self._url else self.path
+
+    def _open_file(self) -> set[str]:
         if not Path(self.path).is_file():
             raise StoreError(self.path, "no state file here: the bot has not run yet")
         try:
             self._db = sqlite3.connect(f"{Path(self.path).resolve().as_uri()}?mode=ro", uri=True)
-            tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
+            return {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
         except sqlite3.Error as e:
             raise StoreError(self.path, f"cannot read the state file: {e}") from e
-        if "item_log" not in tables:
-            self._db.close()
-            raise StoreError(self.path, "the state file keeps no items yet: run this bot once")
+
+    def _pg_tables(self) -> set[str]:
+        return {str(r[0]) for r in self._rows(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = current_schema()", ())}  # fmt: skip
+
+    def _rows(self, sql: str, params: tuple[object, ...]) -> Iterator[tuple[Any, ...]]:
+        """A query's rows, streamed, from either backend."""
+        if self._url is not None:
+            from alerts.store import pg  # psycopg is loaded only for PostgreSQL
+
+            with pg.read_only(self._url, self._name) as tx:
+                yield from pg.stream(tx, sql, params)
+            return
+        assert self._db is not None
+        try:
+            yield from self._db.execute(sql, params)
+        except sqlite3.Error as e:
+            raise StoreError(self.path, str(e)) from e
 
     def count(self, since: datetime) -> int:
         """How many items were seen since ``since``."""
-        try:
-            row = self._db.execute("SELECT COUNT(*) FROM item_log WHERE seen_at >= ?", (ts(since),))
-            return int(row.fetchone()[0])
-        except sqlite3.Error as e:
-            raise StoreError(self.path, str(e)) from e
+        rows = self._rows("SELECT COUNT(*) FROM item_log WHERE seen_at >= ?", (ts(since),))
+        return int(next(rows)[0])
 
     def items(self, since: datetime) -> Iterator[SeenItem]:
         """The items seen since ``since``, in the order the bot judged them; streamed."""
-        try:
-            for url, seen, published, guid, title, link, body in self._db.execute(
-                _ITEMS_SQL, (ts(since),)
-            ):
-                content = ItemContent(guid or link, title, link, dt(published), unpack(body))
-                yield SeenItem(sys.intern(url), float(seen), content)
-        except sqlite3.Error as e:
-            raise StoreError(self.path, str(e)) from e
+        for url, seen, published, guid, title, link, body in self._rows(_ITEMS_SQL, (ts(since),)):
+            content = ItemContent(guid or link, title, link, dt(published), unpack(body))
+            yield SeenItem(sys.intern(url), float(seen), content)
 
     def close(self) -> None:
         """Release the file."""
-        self._db.close()
+        if self._db is not None:
+            self._db.close()

@@ -22,7 +22,6 @@ import contextlib
 import contextvars
 import functools
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -152,7 +151,7 @@ class PgConnection(Backend):
 
     # ------------------------------------------------------------ transactions
 
-    @contextmanager
+    @contextlib.contextmanager
     def _tx(self) -> Iterator[Tx]:
         """One write transaction: all of it or none of it, whatever fails; inside
         ``serialised``, the block's own transaction."""
@@ -163,7 +162,7 @@ class PgConnection(Backend):
         with self._transaction("BEGIN") as tx:
             yield tx
 
-    @contextmanager
+    @contextlib.contextmanager
     def serialised(self, names: Iterable[str]) -> Iterator[None]:
         """One write transaction holding DEDUP_LOCK for each name (a chat) until it ends: a
         second worker deciding for one of these chats waits here. The store's writes inside
@@ -188,13 +187,13 @@ class PgConnection(Backend):
         except psycopg.Error as e:
             raise StoreError(self.path, str(e).strip()) from e
 
-    @contextmanager
+    @contextlib.contextmanager
     def _read(self) -> Iterator[Tx]:
         """One read transaction: its queries see one snapshot of the state."""
         with self._transaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") as tx:
             yield tx
 
-    @contextmanager
+    @contextlib.contextmanager
     def _transaction(self, begin: str) -> Iterator[Tx]:
         """A pooled connection inside ``begin`` ... COMMIT, rolled back on any exception."""
         try:
@@ -211,11 +210,9 @@ class PgConnection(Backend):
             raise StoreError(self.path, str(e).strip()) from e
 
     def _stream(self, sql: str, params: Sequence[object]) -> Iterator[tuple[Any, ...]]:
-        """A server-side cursor inside a read transaction: ``STREAM_BATCH`` rows at a time."""
-        with self._read() as tx, tx.conn.cursor(name="alerts_stream") as cursor:
-            cursor.itersize = STREAM_BATCH
-            cursor.execute(placeholders(sql), params)
-            yield from cursor
+        """A server-side cursor inside a read transaction (``stream``)."""
+        with self._read() as tx:
+            yield from stream(tx, sql, params)
 
     def _tables(self) -> list[str]:
         rows = self._query(
@@ -283,3 +280,21 @@ class SessionLocks:
     def close(self) -> None:
         """End the session: every lock it holds is released."""
         self._conn.close()
+
+
+@contextlib.contextmanager
+def read_only(url: str, name: str) -> Iterator[Tx]:
+    """A READ ONLY snapshot on a connection of its own, no pool, no migration (``backtest``)."""
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S) as conn:
+            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield Tx(conn)  # closing the connection ends the transaction: nothing to commit
+    except psycopg.Error as e:
+        raise StoreError(name, str(e).strip()) from e
+
+
+def stream(tx: Tx, sql: str, params: Sequence[object]) -> Iterator[tuple[Any, ...]]:
+    """A query's rows through a server-side cursor: ``STREAM_BATCH`` rows at a time."""
+    with tx.conn.cursor(name="alerts_stream") as cursor:
+        cursor.itersize = STREAM_BATCH
+        yield from cursor.execute(placeholders(sql), params)
