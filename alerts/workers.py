@@ -22,6 +22,10 @@ Policy, and the bounds it gives:
   (they may have been posted: at most one repeat per kill, the documented crash window). A dead
   worker's chats are taken within ``scheduler.WAKE_EVERY`` (10 s) of its session's end: at
   once for a killed process, within about 25 s for a machine that vanished (``store.pg.KEEPALIVE``).
+  A lock session that ends while its worker lives (the server restarted, the connection
+  dropped) is noticed within a claim tick (1 s): the worker stops, exit 1, for its supervisor
+  to restart (``alerts.claimer``). A worker stopped by SIGTERM hands back the feeds whose trip
+  it had not written: due at once for the others.
 - **Dedup.** A trip that would alert takes the DEDUP advisory lock of each chat it alerts to
   (one transaction, sorted: no deadlock), brings its window up to date with the stories other
   workers committed in those chats since (ids grow in commit order within a chat), decides
