@@ -5,7 +5,7 @@ passes. ``Service`` runs APScheduler's AsyncIOScheduler (one scheduler for all w
 interval job per feed with jitter, ``max_instances=1`` so a feed is never polled twice at once,
 ``coalesce`` so a late job runs once; a feed in backoff skips its turns until its ``next_poll``
 (the trip sees it in its one read, ``pipeline.poll_feed(backoff=True)``). Workers on one
-PostgreSQL state claim their due feeds every ``workers.CLAIM_EVERY`` instead (``alerts.workers``).
+PostgreSQL state claim their due feeds instead (``alerts.claimer``, ``alerts.workers``).
 Delivery is the ``dispatcher``'s: one sender task per chat with alerts or edits waiting, woken
 by a poll that found new items and every ``WAKE_EVERY`` seconds. That tick also checks that the
 state file is still the one opened (deleted or replaced: the service stops, exit 1) and starts
@@ -32,6 +32,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[impo
 from apscheduler.triggers.date import DateTrigger  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
+from alerts.claimer import claimer
 from alerts.config import Config, ConfigWatcher, FeedConfig
 from alerts.delivery.courier import Courier
 from alerts.delivery.destination import Destination
@@ -42,7 +43,6 @@ from alerts.logs import event
 from alerts.once import poll_all
 from alerts.pipeline import Context, poll_feed
 from alerts.store import STARTED_KEY
-from alerts.workers import CLAIM_EVERY
 
 log = logging.getLogger("alerts.scheduler")
 
@@ -128,6 +128,7 @@ class Service:
         self.fatal: BaseException | None = None
         self._polls: set[asyncio.Task[object]] = set()
         self._file_lost = False  # the state file was deleted or replaced: write nothing more
+        self.claimer = claimer(lambda: self.ctx, self._poll, self._fail)  # None on SQLite
 
     async def run(self) -> int:
         """Run until a signal (or a fatal error); returns the exit code."""
@@ -146,6 +147,8 @@ class Service:
         await self._listen()
         self.wake.set()  # alerts left pending by an earlier run are sent first
         dispatcher = asyncio.create_task(self.dispatcher.run())
+        if self.claimer is not None:
+            self.claimer.start()
         event(log, logging.INFO, "service_started", feeds=len(self.ctx.config.feeds))
         await self.stop.wait()
         event(log, logging.INFO, "service_stopping")
@@ -166,9 +169,6 @@ class Service:
         # Alerts re-driven or resumed from the command line, and retries, are picked up.
         scheduler.add_job(self._tick, IntervalTrigger(seconds=WAKE_EVERY, timezone=UTC),
                           max_instances=1)  # fmt: skip
-        if self.ctx.cluster is not None:
-            scheduler.add_job(self._claim, IntervalTrigger(seconds=CLAIM_EVERY, timezone=UTC),
-                              max_instances=1, coalesce=True)  # fmt: skip
         if self.watcher is not None:
             scheduler.add_job(self._watch, IntervalTrigger(seconds=RELOAD_EVERY, timezone=UTC),
                               max_instances=1, coalesce=True)  # fmt: skip
@@ -177,9 +177,8 @@ class Service:
     def _schedule_feeds(self, scheduler: AsyncIOScheduler) -> None:
         """One job per feed; after a reload, add new feeds, drop removed ones, retime changed.
         Workers: the feeds and their intervals go to the store, where they are claimed."""
-        if self.ctx.cluster is not None:
-            interval = self.ctx.interval
-            self.ctx.cluster.sync(self.ctx.config, lambda f: interval(f).total_seconds())
+        if self.claimer is not None:
+            self.claimer.sync()
             return
         jitter = self.ctx.config.polling.jitter.total_seconds()
         wanted = {feed.url: feed for feed in self.ctx.config.feeds}
@@ -227,13 +226,6 @@ class Service:
         self._digests()  # a schedule may have changed
         event(log, logging.INFO, "config_reloaded", feeds=len(config.feeds),
               rules=len(config.rules))  # fmt: skip
-
-    async def _claim(self) -> None:
-        """Workers: poll the due feeds this worker claimed, each in its own task."""
-        assert self.ctx.cluster is not None
-        if not self.stop.is_set():
-            for feed in self.ctx.cluster.claim(self.ctx.config, self.ctx.window, len(self._polls)):
-                self._polls.add(asyncio.create_task(self._poll(feed)))
 
     async def _poll(self, feed: FeedConfig) -> None:
         if self.stop.is_set():
@@ -288,6 +280,8 @@ class Service:
     async def _finish(self) -> None:
         if self.listener is not None:
             await self.listener.stop()
+        if self.claimer is not None:  # its feeds not polled go to the other workers at once
+            await self.claimer.stop()
         for task in list(self._polls):
             task.cancel()
         await self.dispatcher.finish(SEND_GRACE)

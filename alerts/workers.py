@@ -5,9 +5,10 @@ locks that end with their session or transaction).
 
 Policy, and the bounds it gives:
 
-- **Polling.** Every ``CLAIM_EVERY`` (1 s) a worker claims up to its free fetch slots
-  (``polling.concurrency`` less the trips it runs) of the due, unleased feeds
-  (``store.pg_cluster``): each due feed goes to exactly one worker. The lease is
+- **Polling.** A worker claims at start, as soon as one of its trips ends, and every
+  ``claimer.CLAIM_EVERY`` (1 s), up to its free fetch slots (``polling.concurrency`` less the
+  trips it runs), of the due, unleased feeds (``alerts.claimer``, ``store.pg_cluster``): each
+  due feed goes to exactly one worker. The lease is
   ``LEASE_FETCHES`` (2) fetch timeouts, the feed's fetch then its article pages; the trip's one
   write ends it and sets the next due poll one interval after the write, so no feed is polled
   twice within its interval. A claimed feed stays out of reach for its interval plus the lease:
@@ -21,11 +22,16 @@ Policy, and the bounds it gives:
   (they may have been posted: at most one repeat per kill, the documented crash window). A dead
   worker's chats are taken within ``scheduler.WAKE_EVERY`` (10 s) of its session's end: at
   once for a killed process, within about 25 s for a machine that vanished (``store.pg.KEEPALIVE``).
+  A lock session that ends while its worker lives (the server restarted, the connection
+  dropped) is noticed within a claim tick (1 s): the worker stops, exit 1, for its supervisor
+  to restart (``alerts.claimer``). A worker stopped by SIGTERM hands back the feeds whose trip
+  it had not written: due at once for the others.
 - **Dedup.** A trip that would alert takes the DEDUP advisory lock of each chat it alerts to
   (one transaction, sorted: no deadlock), brings its window up to date with the stories other
   workers committed in those chats since (ids grow in commit order within a chat), decides
   again if any came, and writes in that transaction: two workers finding one story at one
-  moment give one alert. Every claim tick also brings the window up to date for every chat.
+  moment give one alert. A claim also brings the window up to date for every chat (at most
+  once a ``claimer.CLAIM_EVERY``).
 - **Config.** Every worker checks its ``config.yaml`` every ``scheduler.RELOAD_EVERY`` (1 s):
   once the file is the same on every machine, two workers run different rules for at most 2 s.
   Each reload writes its feeds and intervals to the store (the last writer's list is claimed).
@@ -66,7 +72,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("alerts.workers")
 
-CLAIM_EVERY = 1.0  # seconds between claims: a due feed waits at most this long
 LEASE_FETCHES = 2  # a trip's lease, in fetch timeouts: the feed, then its article pages
 # Session advisory lock classes (``store.pg.SessionLocks``): a chat's drainer, the listener.
 CHAT_LOCK, LISTEN_LOCK = 0x616C6563, 0x616C656C  # 'alec', 'alel'
@@ -105,13 +110,8 @@ class Cluster:
             [(f.url, interval(f), now + random.uniform(0, jitter)) for f in ctx_config.feeds]
         )
 
-    def claim(self, config: Config, window: StoryWindow, busy: int) -> list[FeedConfig]:
-        """The due feeds this worker polls now (up to its free fetch slots); the window first
-        catches up with every chat."""
-        self.catch_up(window, self._chats(config, window))
-        free = config.polling.concurrency - busy
-        if free <= 0:
-            return []
+    def claim(self, config: Config, free: int) -> list[FeedConfig]:
+        """Up to ``free`` due feeds for this worker to poll now (``alerts.claimer``)."""
         now = datetime.now(UTC)
         urls = self.store.claim_feeds(self.owner, free, lease(config), now)
         known = {f.url: f for f in config.feeds}
@@ -119,10 +119,12 @@ class Cluster:
             self.store.release_feeds(unknown, now)
         return [known[u] for u in urls if u in known]
 
-    def release(self, urls: list[str]) -> None:
-        """Feeds claimed and not polled (the worker stops): due at once for the others."""
-        if urls:
-            self.store.release_feeds(urls, datetime.now(UTC))
+    def release(self, urls: list[str]) -> int:
+        """Feeds this worker claimed and will not poll (it stops): those whose trip is not
+        written (still leased to it) are due at once for the others; how many."""
+        if not urls:
+            return 0
+        return self.store.release_feeds(urls, datetime.now(UTC), owner=self.owner)
 
     # ------------------------------------------------------------ dedup
 
@@ -159,9 +161,11 @@ class Cluster:
             added += 1
         return added
 
-    def _chats(self, config: Config, window: StoryWindow) -> set[str]:
+    def catch_up_all(self, config: Config, window: StoryWindow) -> int:
+        """``catch_up`` for every chat the config routes to or the window holds."""
         routed = {config.chat_of(rule) for rule in config.rules}
-        return {c for c in routed if c} | set(window.chats()) | set(self.heads)
+        chats = {c for c in routed if c} | set(window.chats()) | set(self.heads)
+        return self.catch_up(window, chats)
 
     # ------------------------------------------------------------ delivery: the courier's gate
 

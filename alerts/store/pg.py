@@ -271,6 +271,13 @@ class SessionLocks:
         """Release one hold of the lock."""
         self._call(f"SELECT pg_advisory_unlock({_NAMED})", kind, name)
 
+    def check(self) -> None:
+        """StoreError if the session has ended (the connection dropped: its locks went with it)."""
+        try:
+            self._conn.execute("SELECT 1")
+        except psycopg.Error as e:
+            raise StoreError(self.path, f"advisory lock session: {str(e).strip()}") from e
+
     def _call(self, sql: str, kind: int, name: str) -> object:
         try:
             return self._conn.execute(sql, (kind, name)).fetchall()[0][0]

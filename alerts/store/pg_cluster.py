@@ -70,12 +70,15 @@ class ClusterMixin(Backend):
             rows = db.execute(_CLAIM, (t, lease, owner, t, lease, t, t, limit)).fetchall()
         return [str(r[0]) for r in rows]
 
-    def release_feeds(self, urls: Sequence[str], now: datetime) -> None:
+    def release_feeds(self, urls: Sequence[str], now: datetime, owner: str | None = None) -> int:
         """Claimed feeds this worker will not poll (stopping, or not in its config yet): the
-        lease ends and they are due at once, for another worker."""
-        self._write_many(
-            "UPDATE feeds SET lease_until = NULL, lease_owner = NULL, next_due = ? WHERE url = ?",
-            [(ts(now), url) for url in urls],
+        lease ends and they are due at once, for another worker; with ``owner``, only those
+        still leased to it (a written trip ended its lease: its next poll stays an interval
+        away). How many were released."""
+        return self._write(
+            "UPDATE feeds SET lease_until = NULL, lease_owner = NULL, next_due = ?"
+            " WHERE url = ANY(?) AND (?::text IS NULL OR lease_owner = ?)",
+            (ts(now), list(urls), owner, owner),
         )
 
     def update_feed(self, intent: FeedUpdateIntent, now: datetime) -> frozenset[str]:
@@ -114,7 +117,3 @@ class ClusterMixin(Backend):
             " WHERE status = ? AND chat = ? AND sending_at IS NOT NULL",
             (ts(now), PENDING, chat),
         )
-
-    def _write_many(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
-        with self._tx() as db:
-            db.executemany(sql, rows)
