@@ -95,6 +95,14 @@ class Live:
                 record(self.ctx, step)
         assert await Courier(self.ctx.store, destination).drain(time.monotonic() + 30)
 
+    async def first_alert(self, destination: TelegramDestination) -> tuple[int, str]:
+        """Every feed's first sight, then FIRST on Alpha: the one alert's (message id, text)."""
+        await self.cycle(destination)
+        self.publish("alpha", (1, FIRST))
+        await self.cycle(destination)
+        (alert,) = self.alerts()
+        return alert
+
     def publish(self, feed: str, *stories: tuple[int, str]) -> None:
         self.feeds.set(f"/{feed}.xml", rss([news_item(n, title) for n, title in stories]))
 

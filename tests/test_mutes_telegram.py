@@ -35,10 +35,7 @@ def test_an_admin_press_mutes_the_rule_until_it_expires(
 
     async def go() -> None:
         async with live(config, telegram, feeds, clock) as (bot_, destination):
-            await bot_.cycle(destination)
-            bot_.publish("alpha", (1, FIRST))
-            await bot_.cycle(destination)
-            ((message, text),) = bot_.alerts()
+            message, text = await bot_.first_alert(destination)
             print(f"\nA button alert as the fake received it:\n{text}\n{bot_.buttons(message)}")
             labels = [label for label, _ in bot_.buttons(message)]
             assert labels == ["Mute rule 24h", "Mute source 24h", "Mute story"]
@@ -96,10 +93,7 @@ def test_unmute_on_an_admins_press_and_a_strangers_press_changes_nothing(
 
     async def go() -> None:
         async with live(config, telegram, feeds, Clock()) as (bot_, destination):
-            await bot_.cycle(destination)
-            bot_.publish("alpha", (1, FIRST))
-            await bot_.cycle(destination)
-            ((message, _),) = bot_.alerts()
+            message, _ = await bot_.first_alert(destination)
             answer, _ = await bot_.press(message, "Mute source 24h")
             assert answer.startswith("Muted source Alpha until ")
             await until(lambda: [lb for lb, _ in bot_.buttons(message)] == ["Unmute source"],
@@ -128,10 +122,7 @@ def test_buttons_stay_on_an_edit_and_a_muted_story_is_not_edited(
 
     async def go() -> None:
         async with live(config, telegram, feeds, Clock()) as (bot_, destination):
-            await bot_.cycle(destination)
-            bot_.publish("alpha", (1, FIRST))
-            await bot_.cycle(destination)
-            ((message, _),) = bot_.alerts()
+            message, _ = await bot_.first_alert(destination)
             buttons = bot_.buttons(message)
             bot_.publish("beta", (11, FIRST))  # the same story from another source
             await bot_.cycle(destination)
@@ -197,10 +188,7 @@ def test_a_restart_keeps_a_mute(tmp_path: Path, feeds: FeedServer, telegram: Fak
 
     async def first_run() -> None:
         async with live(config, telegram, feeds, Clock()) as (bot_, destination):
-            await bot_.cycle(destination)
-            bot_.publish("alpha", (1, FIRST))
-            await bot_.cycle(destination)
-            ((message, _),) = bot_.alerts()
+            message, _ = await bot_.first_alert(destination)
             await bot_.press(message, "Mute rule 24h")
             await until(lambda: len(bot_.buttons(message)) == 1, "the Unmute row")
 
