@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from alerts.backtest_joins import Join, TripLog, joins
 from alerts.backtest_judge import Judge
 from alerts.config import Config
 from alerts.dedup.embed_memo import Memo
@@ -29,7 +30,7 @@ from alerts.dedup.window import Entry, StoryWindow
 from alerts.errors import ConfigError, ConfigProblem
 from alerts.models import Alert, FeedItem, Match
 from alerts.store.history import SeenItem
-from alerts.stories import Judged, Stories
+from alerts.stories import Judged, Stories, item_key
 
 EXPIRE_EVERY = 3600.0  # seconds of replayed time between expiries (the service prunes hourly)
 ALL_RULES = ""  # the rule of a chat's row that counts its alerts
@@ -90,7 +91,9 @@ class Replay:
         self.sent: list[WouldSend] = []
         self._queued: set[str] = set()
         self._tally: dict[tuple[str, str], list[int]] = {}
-        self._also: dict[str, list[str]] = {}
+        self._joins: list[Join] = []  # (item's place, story's alert key, source), in order
+        self._log: list[TripLog] = []  # for the last pass (``backtest_joins``)
+        self._left_out = 0
         self._expired = 0.0
 
     def run(
@@ -104,29 +107,42 @@ class Replay:
             judged = [(self.judge.item(seen), j) for seen, j in trip]
             self.trip(url, seen_at, judged)
             step(len(judged))
+        self._joins += joins(self._log, self.window.threshold, self._left_out)
+        self._log, self._left_out = [], 0
 
     def trip(self, feed_url: str, seen_at: float, items: Sequence[tuple[FeedItem, Judged]]) -> None:
-        """One trip's items: decided as ``alerts.decide.changed`` does, then committed."""
-        if seen_at - self._expired >= EXPIRE_EVERY:
-            self.window.expire(seen_at - self.config.dedup.window.total_seconds())
-            self._expired = seen_at
+        """One trip's items: decided as ``alerts.decide.changed`` does, then committed; the
+        items no rule matched are left to the last pass (``backtest_joins``)."""
         feed = self.judge.feed(feed_url)
+        log = TripLog(feed.display_name)
+        if seen_at - self._expired >= EXPIRE_EVERY:
+            log.expire_before = seen_at - self.config.dedup.window.total_seconds()
+            self.window.expire(log.expire_before)
+            self._expired = seen_at
         now = datetime.fromtimestamp(seen_at, UTC)
-        stories = Stories(self.config, self.judge.rules, self.window, self.memo, feed, now)
+        stories = Stories(self.config, self.judge.rules, self.window, self.memo, feed, now,
+                          unmatched_joins=False)  # fmt: skip
         for item, judged in items:
-            self._judge(stories, item, judged, seen_at)
-        self._commit(stories)
+            self._judge(stories, item, judged, seen_at, log)
+        self._commit(stories, log)
+        self._log.append(log)
 
-    def _judge(self, stories: Stories, item: FeedItem, judged: Judged, at: float) -> None:
-        alerts = len(stories.alerts)
+    def _judge(
+        self, stories: Stories, item: FeedItem, judged: Judged, at: float, log: TripLog
+    ) -> None:
+        alerts, joined, place = len(stories.alerts), len(stories.joins), self.judged
         stories.add(item, judged)
         self.judged += 1
-        if not judged[0]:
-            return  # no rule fired: the common case (it may only have joined a story)
+        self._joins += [(place, j.alert_key, j.source) for j in stories.joins[joined:]]
+        if not judged.matches:  # no rule fired: the common case; it may only join a story
+            log.steps.append((place, judged.key or item_key(item, item.feed_url, None)))
+            self._left_out += 1
+            return
+        log.steps += stories.trip_stories(alerts)
         new = [a for a, _ in stories.alerts[alerts:] if a.key not in self._queued]
         self._queued.update(a.key for a in new)
         self.sent.extend(WouldSend(at, a) for a in new)
-        self._count(judged[0], {a.chat for a in new})
+        self._count(judged.matches, {a.chat for a in new})
 
     def _count(self, matches: Sequence[Match], sent_to: set[str]) -> None:
         for match in matches:
@@ -136,16 +152,14 @@ class Replay:
                 tally[0] += 1
                 tally[2 if sent else 1] += 1
 
-    def _commit(self, stories: Stories) -> None:
+    def _commit(self, stories: Stories, log: TripLog) -> None:
         """What ``pipeline._remember`` does after the write: the window takes the new stories
         (those whose alert was queued) and the vectors computed for older ones."""
         for e in stories.entries():
             if e.alert_key in self._queued:
                 entry = Entry(e.key, e.alert_key, e.at, e.source, e.title_vec, e.lead_vec)
                 self.window.add(e.chat, entry)
-        for join in stories.joins:  # a source is listed once, as cluster_sources keeps it
-            also = self._also.setdefault(join.alert_key, [])
-            also.extend([join.source] if join.source not in also else [])
+                log.committed.append((e.chat, entry))
         for entry, vectors in stories.window_vectors():
             entry.title_vec = entry.title_vec or vectors.title_vec
             entry.lead_vec = entry.lead_vec or vectors.lead_vec
@@ -156,5 +170,9 @@ class Replay:
         counts = [Count(chat, rule, *t) for chat in chats for (c, rule), t in
                   sorted(self._tally.items(), key=lambda kv: kv[0][1] != ALL_RULES)
                   if c == chat]  # fmt: skip
-        also = {key: tuple(sources) for key, sources in self._also.items()}
-        return Report(self.judged, tuple(self.sent), tuple(counts), also)
+        also: dict[str, list[str]] = {}
+        for _, key, source in sorted(self._joins, key=lambda j: j[0]):
+            sources = also.setdefault(key, [])  # a source is listed once, as cluster_sources
+            sources.extend([source] if source not in sources else [])  # keeps it
+        return Report(self.judged, tuple(self.sent), tuple(counts),
+                      {key: tuple(sources) for key, sources in also.items()})  # fmt: skip

@@ -30,7 +30,7 @@ from alerts.dedup.keys import story_key
 from alerts.dedup.verdict import SemanticPolicy
 from alerts.dedup.window import Entry, StoryWindow
 from alerts.message.render import MessageStyle, render
-from alerts.message.summary import summarize
+from alerts.message.summary import article, lead
 from alerts.models import (
     Alert,
     ClusterJoin,
@@ -66,19 +66,44 @@ def semantic_policy(dedup: DedupConfig) -> SemanticPolicy:
 
 
 Found = tuple[Entry, Duplicate] | None
-Judged = tuple[list[Match], StoryKey]  # an item's matches (before mutes) and its key
 
 
-def item_key(item: FeedItem, feed_url: str, matched: bool) -> StoryKey:
-    """An item's story key: with the lead of its summary when a rule matched it."""
-    lead = summarize(item.title, item.content_html, LEAD_CHARS) if matched else ""
-    return story_key(item.title, item.link, feed_url, item.item_id, lead)
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """What ``Stories.add`` first computes of an item, order-free: its matches (before mutes),
+    its key, and, when a rule matched, its article's sentences (``message.summary.article``),
+    which its lead and its alerts' summaries are chosen from."""
+
+    matches: list[Match]
+    key: StoryKey | None = None  # None: ``Stories.add`` works it out
+    sentences: list[str] | None = None
+
+
+def item_key(item: FeedItem, feed_url: str, sentences: list[str] | None) -> StoryKey:
+    """An item's story key: with the lead of its summary when a rule matched it (``sentences``
+    given)."""
+    text = lead(sentences, LEAD_CHARS) if sentences is not None else ""
+    return story_key(item.title, item.link, feed_url, item.item_id, text)
 
 
 def judge(rules: RuleSet, item: FeedItem, feed: FeedConfig) -> Judged:
-    """What ``Stories.add`` first computes of an item, pure: its matches and its key."""
+    """What ``Stories.add`` first computes of an item, pure: its matches, key and sentences."""
     matches = rules.match(item, frozenset([feed.display_name, *feed.tags]))
-    return matches, item_key(item, feed.url, bool(matches))
+    sentences = article(item.title, item.content_html) if matches else None
+    return Judged(matches, item_key(item, feed.url, sentences), sentences)
+
+
+def retold(window: StoryWindow, trip: StoryWindow, chat: str, key: StoryKey,
+           meaning: Meaning | None) -> Found:  # fmt: skip
+    """The story ``key`` retells in ``chat``, among those alerted before (``window``) and
+    those of this trip (``trip``)."""
+    return closer(window.find(chat, key, meaning), trip.find(chat, key, meaning))
+
+
+def join_chats(window: StoryWindow, trip: StoryWindow, matched: set[str]) -> list[str]:
+    """The chats where an item may join a story without having matched there: every chat with
+    stories, in order, but those it matched in."""
+    return sorted((set(window.chats()) | set(trip.chats())) - matched)
 
 
 def closer(earlier: Found, this_trip: Found) -> Found:
@@ -94,8 +119,11 @@ class Stories:
     """The alerts, cluster joins, window entries and vectors of one trip's new items."""
 
     def __init__(self, config: Config, rules: RuleSet, window: StoryWindow, memo: Memo | None,
-                 feed: FeedConfig, now: datetime, muted: Muted = NOT_MUTED) -> None:  # fmt: skip
+                 feed: FeedConfig, now: datetime, muted: Muted = NOT_MUTED,
+                 unmatched_joins: bool = True) -> None:  # fmt: skip
         self.config, self.rules, self.window, self.feed, self.now = config, rules, window, feed, now
+        # False: an item no rule matched is not compared here (``alerts.backtest_joins`` does it)
+        self.unmatched_joins = unmatched_joins
         self.muted, self.held = muted, list[Held]()  # mutes, and the matches they held back
         self.labels = frozenset([feed.display_name, *feed.tags])
         self.style = MessageStyle(config.message.timezone, config.telegram.link_preview)
@@ -111,23 +139,28 @@ class Stories:
     def add(self, item: FeedItem, judged: Judged | None = None) -> None:
         """Rules, then dedup per destination, then render; ``judged``: the item's matches and
         key computed beforehand (by ``judge``, elsewhere: ``alerts.backtest_judge``)."""
-        found, key = judged or (self.rules.match(item, self.labels), None)
-        matches, held = self.muted.hold(found, self.feed.display_name)
+        if judged is None:
+            judged = Judged(self.rules.match(item, self.labels))
+        matches, held = self.muted.hold(judged.matches, self.feed.display_name)
         self.held += held  # recorded, not alerted (``alerts.mutes``); it may still join below
+        key, sentences = judged.key, judged.sentences if matches else None
         if key is None or (held and not matches):
-            key = item_key(item, self.feed.url, bool(matches))
+            if matches and sentences is None:
+                sentences = article(item.title, item.content_html)
+            key = item_key(item, self.feed.url, sentences)
         meaning = self.meaning if matches else None  # only matched stories are embedded
         for match in matches:
             if not self._retold(item, key, match.chat, meaning, alerted=True):
-                self._alert(match, key)
+                self._alert(match, key, sentences or [])
+        if not matches and not self.unmatched_joins:
+            return
         # A retelling that reaches no rule still joins the cluster of an alerted story.
-        chats = set(self.window.chats()) | set(self.trip.chats())
-        for chat in sorted(chats - {m.chat for m in matches}):
+        for chat in join_chats(self.window, self.trip, {m.chat for m in matches}):
             self._retold(item, key, chat, meaning, alerted=False)
 
     def _retold(self, item: FeedItem, key: StoryKey, chat: str, meaning: Meaning | None, *,
                 alerted: bool) -> bool:  # fmt: skip
-        found = closer(self.window.find(chat, key, meaning), self.trip.find(chat, key, meaning))
+        found = retold(self.window, self.trip, chat, key, meaning)
         if found is None:
             return False
         entry, verdict = found
@@ -139,19 +172,23 @@ class Stories:
             self.joins.append(ClusterJoin(entry.alert_key, source, self.feed.url, item.item_id))
         return True
 
-    def _alert(self, match: Match, key: StoryKey) -> None:
+    def _alert(self, match: Match, key: StoryKey, sentences: list[str]) -> None:
         hits = (h for r in match.rules for h in r.hits)
         terms = tuple(h.matched for h in hits if not h.matched.startswith("/"))
-        item, source = match.item, self.feed.display_name
-        limit = self.config.message.summary_chars
-        alert = render(match, summarize(item.title, item.content_html, limit, terms), source,
-                       self.style)  # fmt: skip
+        source = self.feed.display_name
+        summary = lead(sentences, self.config.message.summary_chars, terms)
+        alert = render(match, summary, source, self.style)
         self.alerts.append((alert, key))
         self.matches[alert.key] = match
         at = self.now.timestamp()
         entry = Entry(key, alert.key, at, source)
         self.trip.add(match.chat, entry)
         self._new.append((WindowEntry(match.chat, key, alert.key, at, source), entry))
+
+    def trip_stories(self, start: int = 0) -> list[tuple[str, Entry]]:
+        """The stories this trip has alerted, from the ``start``-th, as its own window took
+        them (chat, entry), in order."""
+        return [(w.chat, e) for w, e in self._new[start:]]
 
     def entries(self) -> list[WindowEntry]:
         """The trip's new stories for the window, with the vectors the trip computed."""

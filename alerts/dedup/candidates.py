@@ -1,10 +1,11 @@
 """A story against its window candidates: each pair's verdict (``verdict.judge``), the best kept.
 
-The string stage runs first, as it always did: ``scoring.find_duplicate`` rules most
+The string stage runs first, as it always did: ``scoring.find_similar_title`` rules most
 candidates out with its cheap bound and names the most similar title at the threshold, which
 ``scoring.judge_titles`` confirms (its guards read the raw titles). That is the whole cost of a
 string-only verdict. Only when it finds nothing, or finds a recurring title (the same title, or
-a show name and a date), is every candidate judged by ``judge_titles`` and then by content and
+a show name and a date) for a story with a lead (without one, the title decides: an item no
+rule matched has none), is every candidate judged by ``judge_titles`` and then by content and
 meaning:
 
 - a recurring title is judged on the leads: by their vectors' cosine (at least
@@ -29,11 +30,11 @@ The best verdict is the title's (by score, the content's counting as one), then 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from alerts.dedup.embed_memo import Meaning
-from alerts.dedup.scoring import TitleJudgement, find_duplicate, judge_titles, similarity
+from alerts.dedup.scoring import TitleJudgement, find_similar_title, judge_titles, similarity
 from alerts.dedup.verdict import LeadCheck, SemanticPolicy, Verdict, judge, needs_cosine
 from alerts.dedup.words import comparable_title
 from alerts.models import StoryKey
@@ -80,13 +81,15 @@ def best_duplicate(
 ) -> Duplicate | None:
     """The candidate ``query`` retells, or None (``meaning`` None: string-only)."""
     keys = [e.key for e in entries]
-    quick = find_duplicate(replace(query, link=""), keys, threshold)  # no identity: done
+    quick = find_similar_title(query, keys, threshold)  # identity: the window looked it up
     if quick is not None:
         # find_duplicate applied every guard; only a score of 100 may be a recurring title
-        # (the same title, or a show and the same date), which its content decides.
+        # (the same title, or a show and the same date), which its content decides, when the
+        # story has a lead to compare (without one the title decides, as for any title).
         title = (judge_titles(query, keys[quick.index]) if quick.score >= 100.0
                  else TitleJudgement(quick.score))  # fmt: skip
-        if not title.recurring and title.refusal is None and title.score >= threshold:
+        by_title = not title.recurring or not query.lead
+        if by_title and title.refusal is None and title.score >= threshold:
             return Duplicate(quick.index, title.score, "similar title", why=_why_title(title))
     if quick is None and (meaning is None or not meaning.usable):
         return None  # nothing at the threshold, and no meaning to look further

@@ -9,6 +9,8 @@ guid is the same story within a feed, and across feeds only when the guid is its
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from alerts.dedup.links import normalize_link
 from alerts.dedup.words import comparable_title
 from alerts.models import StoryKey
@@ -27,5 +29,12 @@ def identity_guid(key: StoryKey) -> tuple[str, str] | None:
     if not key.guid:
         return None
     if key.guid.startswith(("http://", "https://")):
-        return ("", normalize_link(key.guid))
+        return ("", _guid_link(key.guid))
     return (key.feed_url, key.guid)
+
+
+@lru_cache(maxsize=1 << 16)
+def _guid_link(guid: str) -> str:
+    # A story's guid is looked up once per chat and per trip-mate (``window.find``), and a
+    # link costs some 30 microseconds to normalise.
+    return normalize_link(guid)

@@ -200,6 +200,13 @@ def find_duplicate(
         for i, other in enumerate(window):
             if other.link == story.link:
                 return DuplicateVerdict(i, 100.0, "same link")
+    return find_similar_title(story, window, threshold)
+
+
+def find_similar_title(
+    story: StoryKey, window: Sequence[StoryKey], threshold: float = DEFAULT_THRESHOLD
+) -> DuplicateVerdict | None:
+    """As ``find_duplicate``, by titles alone (for a caller that has looked the link up)."""
     if not story.title:
         return None
     best, best_score = _most_similar(story, window, threshold)
@@ -212,16 +219,11 @@ def _most_similar(
     """The index and score of the most similar title at or above ``threshold`` (-1 if none);
     another name (``names``) refuses a candidate when both stories have their raw titles."""
     title = story.title
-    words = content_words(title)
-    in_words = frozenset(words)
+    mine = _profile(title)
     best, best_score = -1, threshold
     for i, other in enumerate(window):
         # The bound is cheap and rules out most candidates before the full judgement.
-        bound = (
-            _upper_bound(words, in_words, content_words(other.title), _word_set(other.title))
-            if other.title
-            else 0.0
-        )
+        bound = _upper_bound(mine, _profile(other.title)) if other.title else 0.0
         if bound > best_score or (bound == best_score and best < 0):
             judged = _assess(title, other.title, None, best_score)
             score = judged.score
@@ -234,32 +236,42 @@ def _most_similar(
     return best, best_score
 
 
+Profile = tuple[int, frozenset[str], dict[str, int]]  # content words: count, set, first letters
+
+
 @lru_cache(maxsize=1 << 17)
-def _word_set(title: str) -> frozenset[str]:
-    """The content words of a comparable title, as a set (cached beside the words)."""
-    return frozenset(content_words(title))
+def _profile(title: str) -> Profile:
+    """What the bound reads of a comparable title's content words (cached beside them): how
+    many, the set, and how many start with each letter."""
+    words = content_words(title)
+    letters: dict[str, int] = {}
+    for word in words:
+        letters[word[0]] = letters.get(word[0], 0) + 1
+    return len(words), frozenset(words), letters
 
 
-def _upper_bound(
-    words_a: tuple[str, ...],
-    in_a: frozenset[str],
-    words_b: tuple[str, ...],
-    in_b: frozenset[str],
-) -> float:
+def _upper_bound(a: Profile, b: Profile) -> float:
     """A score that ``_assess`` cannot exceed for these content words, from counts alone.
 
-    At most as many more words can be matched as the words only in ``a`` whose first letter
-    starts a word only in ``b``, and one compound match per side consumes one word more; the
-    words left cost at least their additions and substitutions, without numbers or places."""
+    Two words can only be matched (``align``) when they begin with the same letter, one with
+    one, so at most as many words are shared as, summed over the letters, the fewer of the two
+    titles' words with that letter (a title's words are distinct); one compound match per side
+    consumes one word more; the words left cost at least their additions and substitutions,
+    without numbers or places."""
+    count_a, in_a, letters_a = a
+    count_b, in_b, letters_b = b
     shared = len(in_a & in_b)
-    left_a, left_b = len(words_a) - shared, len(words_b) - shared
-    more = 0
+    left_a, left_b = count_a - shared, count_b - shared
+    most = shared
     if left_a and left_b:
-        letters = {w[0] for w in words_b if w not in in_a}
-        more = min(left_b, sum(1 for w in words_a if w[0] in letters and w not in in_b))
-    most = shared + more
+        most = 0  # the shared words are counted too, each under its letter
+        for letter, n in letters_b.items():
+            m = letters_a.get(letter)
+            if m:
+                most += m if m < n else n
     if not most:
         return 0.0
+    more = most - shared
     rest_a, rest_b = max(0, left_a - more - 1), max(0, left_b - more - 1)
     low, high = min(rest_a, rest_b), max(rest_a, rest_b)
     return max(0.0, 100.0 - POINTS * (SUBSTITUTED * low + ADDED * (high - low)) / most)

@@ -37,7 +37,8 @@ from alerts.text.html import html_to_text
 from alerts.text.normalize import collapse_space, normalize
 from alerts.text.sentences import split_sentences
 
-__all__ = ["article_sentences", "clean_paragraphs", "summarize", "summarize_text", "truncate_words"]
+__all__ = ["article", "article_sentences", "clean_paragraphs", "lead", "summarize",
+           "summarize_text", "truncate_words"]  # fmt: skip
 
 _WORD = re.compile(r"[^\W_]+")
 # What may be left of a repeated title before the paragraph's own text: spaces, punctuation
@@ -47,7 +48,13 @@ _LEFTOVER = frozenset({"Zs", "Po", "Pd", "Pe", "Pf", "So", "Sk", "Sm", "Mn", "Me
 
 def summarize(title: str, content_html: str, limit: int = 280, terms: tuple[str, ...] = ()) -> str:
     """A summary of at most ``limit`` characters, ending at a sentence end or with an ellipsis."""
-    return summarize_text(title, html_to_text(content_html, link_lists=False), limit, terms)
+    return lead(article(title, content_html), limit, terms)
+
+
+def article(title: str, content_html: str) -> list[str]:
+    """The article's sentences (steps 1 to 5), which every summary of it is chosen from: an item
+    summarised twice (its lead for dedup, its alert's summary) is parsed once."""
+    return article_sentences(title, html_to_text(content_html, link_lists=False))
 
 
 def summarize_text(title: str, text: str, limit: int = 280, terms: tuple[str, ...] = ()) -> str:
