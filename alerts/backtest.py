@@ -30,7 +30,7 @@ from alerts.dedup.window import Entry, StoryWindow
 from alerts.errors import ConfigError, ConfigProblem
 from alerts.models import Alert, FeedItem, Match
 from alerts.store.history import SeenItem
-from alerts.stories import Judged, Stories, item_key
+from alerts.stories import Joins, Judged, Stories, item_key
 
 EXPIRE_EVERY = 3600.0  # seconds of replayed time between expiries (the service prunes hourly)
 ALL_RULES = ""  # the rule of a chat's row that counts its alerts
@@ -120,8 +120,10 @@ class Replay:
             self.window.expire(log.expire_before)
             self._expired = seen_at
         now = datetime.fromtimestamp(seen_at, UTC)
+        # Without a model every join is by title alone, pure: all are left to the last pass.
+        joins: Joins = "none" if self.memo is None else "matched"
         stories = Stories(self.config, self.judge.rules, self.window, self.memo, feed, now,
-                          unmatched_joins=False)  # fmt: skip
+                          joins=joins)  # fmt: skip
         for item, judged in items:
             self._judge(stories, item, judged, seen_at, log)
         self._commit(stories, log)
@@ -134,11 +136,13 @@ class Replay:
         stories.add(item, judged)
         self.judged += 1
         self._joins += [(place, j.alert_key, j.source) for j in stories.joins[joined:]]
-        if not judged.matches:  # no rule fired: the common case; it may only join a story
-            log.steps.append((place, judged.key or item_key(item, item.feed_url, None)))
+        log.steps += stories.trip_stories(alerts)  # before its own look: as in Stories.add
+        if not judged.matches or stories.joins_here == "none":
+            key = judged.key or item_key(item, item.feed_url, None)
+            log.steps.append((place, key, frozenset(m.chat for m in judged.matches)))
             self._left_out += 1
-            return
-        log.steps += stories.trip_stories(alerts)
+        if not judged.matches:
+            return  # no rule fired: the common case
         new = [a for a, _ in stories.alerts[alerts:] if a.key not in self._queued]
         self._queued.update(a.key for a in new)
         self.sent.extend(WouldSend(at, a) for a in new)

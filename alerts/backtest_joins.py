@@ -6,8 +6,10 @@ Why a pass of its own: an item no rule matched can only join a story already ale
 changes nothing after it: not the window, not an alert. Yet it was most of a backtest's time,
 since every item is compared in every chat that has stories (at 1,000 feeds and 3 chats, some
 600,000 window lookups a week, 45% of the whole replay). So the replay (``alerts.backtest``)
-leaves these items out and logs, trip by trip, what its window did: the expiry, the stories the
-trip alerted, in order among the items it left out, and the stories the window took after it.
+leaves these items out (and, when no model compares meaning, the matched items' look at the
+chats they did not alert to, by title alone too) and logs, trip by trip, what its window did:
+the expiry, the stories the trip alerted, in order among the items it left out, and the stories
+the window took after it.
 Each of ``WORKERS`` children replays that whole log (cheap: adds and expiries) and judges its
 share of the items left out (every ``WORKERS``-th) against the window as it stood then, with the
 live trip's own functions (``stories.join_chats``, ``stories.retold``). The joins come back
@@ -27,7 +29,8 @@ from alerts.stories import join_chats, retold
 
 WORKERS, IN_PROCESS = 2, 4000
 
-LeftOut = tuple[int, StoryKey]  # an item no rule matched: its place in the replay, its key
+# An item left out: its place in the replay, its key, the chats it matched in (none, mostly)
+LeftOut = tuple[int, StoryKey, frozenset[str]]
 Alerted = tuple[str, Entry]  # a story a trip alerted (chat, entry)
 Join = tuple[int, str, str]  # the joining item's place, the story's alert key, the source
 
@@ -73,10 +76,10 @@ def _share(log: list[TripLog], threshold: float, k: int, workers: int) -> list[J
                 chat, entry = step
                 own.add(chat, entry)
                 continue
-            place, key = step
+            place, key, matched = step
             if place % workers != k:
                 continue
-            for chat in join_chats(window, own, set()):
+            for chat in join_chats(window, own, set(matched)):
                 hit = retold(window, own, chat, key, None)
                 if hit is not None and hit[0].source != trip.source:
                     found.append((place, hit[0].alert_key, trip.source))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from alerts.config import Config, DedupConfig, FeedConfig
 from alerts.dedup.candidates import Duplicate
@@ -66,6 +67,9 @@ def semantic_policy(dedup: DedupConfig) -> SemanticPolicy:
 
 
 Found = tuple[Entry, Duplicate] | None
+# Which items look, in the chats they did not alert to, for a story to join: all (a live trip),
+# only matched ones, or none (the backtest's last pass, ``alerts.backtest_joins``, does the rest).
+Joins = Literal["all", "matched", "none"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,7 @@ class Judged:
     matches: list[Match]
     key: StoryKey | None = None  # None: ``Stories.add`` works it out
     sentences: list[str] | None = None
+    alerts: dict[str, Alert] | None = None  # each match's alert, rendered beforehand, by chat
 
 
 def item_key(item: FeedItem, feed_url: str, sentences: list[str] | None) -> StoryKey:
@@ -86,11 +91,35 @@ def item_key(item: FeedItem, feed_url: str, sentences: list[str] | None) -> Stor
     return story_key(item.title, item.link, feed_url, item.item_id, text)
 
 
-def judge(rules: RuleSet, item: FeedItem, feed: FeedConfig) -> Judged:
-    """What ``Stories.add`` first computes of an item, pure: its matches, key and sentences."""
+def judge(rules: RuleSet, item: FeedItem, feed: FeedConfig, message: MessageConfig) -> Judged:
+    """What ``Stories.add`` first computes of an item, pure: its matches, key, sentences, and
+    its matches' alerts (``message``: how they are rendered)."""
     matches = rules.match(item, frozenset([feed.display_name, *feed.tags]))
-    sentences = article(item.title, item.content_html) if matches else None
-    return Judged(matches, item_key(item, feed.url, sentences), sentences)
+    if not matches:
+        return Judged(matches, item_key(item, feed.url, None))
+    sentences = article(item.title, item.content_html)
+    alerts = {m.chat: alert_of(m, sentences, feed.display_name, message) for m in matches}
+    return Judged(matches, item_key(item, feed.url, sentences), sentences, alerts)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageConfig:
+    """How an alert is rendered: its style and the length of its summary."""
+
+    style: MessageStyle
+    summary_chars: int
+
+    @classmethod
+    def of(cls, config: Config) -> MessageConfig:
+        style = MessageStyle(config.message.timezone, config.telegram.link_preview)
+        return cls(style, config.message.summary_chars)
+
+
+def alert_of(match: Match, sentences: list[str], source: str, message: MessageConfig) -> Alert:
+    """A match's alert: its summary chosen from the article's sentences for its terms."""
+    hits = (h for r in match.rules for h in r.hits)
+    terms = tuple(h.matched for h in hits if not h.matched.startswith("/"))
+    return render(match, lead(sentences, message.summary_chars, terms), source, message.style)
 
 
 def retold(window: StoryWindow, trip: StoryWindow, chat: str, key: StoryKey,
@@ -120,13 +149,12 @@ class Stories:
 
     def __init__(self, config: Config, rules: RuleSet, window: StoryWindow, memo: Memo | None,
                  feed: FeedConfig, now: datetime, muted: Muted = NOT_MUTED,
-                 unmatched_joins: bool = True) -> None:  # fmt: skip
+                 joins: Joins = "all") -> None:  # fmt: skip
         self.config, self.rules, self.window, self.feed, self.now = config, rules, window, feed, now
-        # False: an item no rule matched is not compared here (``alerts.backtest_joins`` does it)
-        self.unmatched_joins = unmatched_joins
+        self.joins_here = joins  # which items look for a story to join here (``Joins``)
         self.muted, self.held = muted, list[Held]()  # mutes, and the matches they held back
         self.labels = frozenset([feed.display_name, *feed.tags])
-        self.style = MessageStyle(config.message.timezone, config.telegram.link_preview)
+        self.message = MessageConfig.of(config)
         self.meaning = Meaning(memo, semantic_policy(config.dedup))
         # This trip's own alerts, so that two tellings in one body alert once.
         self.trip = StoryWindow(window.threshold)
@@ -151,8 +179,13 @@ class Stories:
         meaning = self.meaning if matches else None  # only matched stories are embedded
         for match in matches:
             if not self._retold(item, key, match.chat, meaning, alerted=True):
-                self._alert(match, key, sentences or [])
-        if not matches and not self.unmatched_joins:
+                ready = judged.alerts.get(match.chat) if judged.alerts else None
+                self._alert(
+                    match,
+                    key,
+                    ready or alert_of(match, sentences or [], self.feed.display_name, self.message),
+                )
+        if self.joins_here == "none" or (not matches and self.joins_here == "matched"):
             return
         # A retelling that reaches no rule still joins the cluster of an alerted story.
         for chat in join_chats(self.window, self.trip, {m.chat for m in matches}):
@@ -172,12 +205,8 @@ class Stories:
             self.joins.append(ClusterJoin(entry.alert_key, source, self.feed.url, item.item_id))
         return True
 
-    def _alert(self, match: Match, key: StoryKey, sentences: list[str]) -> None:
-        hits = (h for r in match.rules for h in r.hits)
-        terms = tuple(h.matched for h in hits if not h.matched.startswith("/"))
+    def _alert(self, match: Match, key: StoryKey, alert: Alert) -> None:
         source = self.feed.display_name
-        summary = lead(sentences, self.config.message.summary_chars, terms)
-        alert = render(match, summary, source, self.style)
         self.alerts.append((alert, key))
         self.matches[alert.key] = match
         at = self.now.timestamp()

@@ -16,9 +16,11 @@ from alerts import config as config_mod
 from alerts.backtest import Replay, Report
 from alerts.backtest_judge import Judge
 from alerts.config import Config
+from alerts.dedup.embed_memo import Memo
 from alerts.models import ItemContent
 from alerts.store.history import SeenItem
 from alerts.stories import Stories
+from tests.test_semantic import Table
 
 FEEDS = ("Alpha", "Beta", "Gamma", "Delta")
 STORIES = [  # (title, its retelling): the retelling reworded but the same story by title
@@ -35,12 +37,13 @@ STORIES = [  # (title, its retelling): the retelling reworded but the same story
 ]  # fmt: skip
 
 
-def config(tmp_path: Path) -> Config:
+def config(tmp_path: Path, semantic: bool = False) -> Config:
     """Two chats; the rules fire on Alpha only, so the other feeds' retellings match nothing
     and can only join (a 3-hour window, so that stories expire within the test's day)."""
     path = tmp_path / "config.yaml"
     path.write_text(
-        'telegram: {chat: "@quakes"}\nstate: state.db\ndedup: {window: 3h, semantic: false}\n'
+        'telegram: {chat: "@quakes"}\nstate: state.db\n'
+        f"dedup: {{window: 3h, semantic: {str(semantic).lower()}}}\n"
         "feeds:\n"
         + "".join(f'  - {{url: "https://{n.lower()}.example/rss", name: {n}}}\n' for n in FEEDS)
         + "rules:\n  - {name: Quakes, any: [earthquake], feeds: [Alpha]}\n"
@@ -69,31 +72,34 @@ def kept_items() -> list[SeenItem]:
     return items
 
 
-def replayed(config: Config, items: list[SeenItem]) -> Report:
+def replayed(config: Config, items: list[SeenItem], model: bool = False) -> Report:
+    """The backtest of ``items``; with ``model``, a fake model (the matched items then look
+    for a story to join as they go, with meaning, and only the unmatched ones are left out)."""
     judge = Judge(config)
-    replay = Replay(config)
+    replay = Replay(config, Memo(Table()) if model else None)
     replay.run(zip(items, judge.chunk(items), strict=True))
     return replay.report()
 
 
+@pytest.mark.parametrize("model", [False, True], ids=["titles-only", "with-a-model"])
 def test_the_last_pass_finds_the_joins_the_trip_itself_finds(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model: bool
 ) -> None:
-    cfg, items = config(tmp_path), kept_items()
-    last_pass = replayed(cfg, items)
+    cfg, items = config(tmp_path, semantic=model), kept_items()
+    last_pass = replayed(cfg, items, model)
     assert last_pass.sent and last_pass.also  # stories alerted, and retold by other feeds
     assert {s for sources in last_pass.also.values() for s in sources} >= {"Beta", "Gamma"}
     # In children, each with its share of the items: the same report.
     monkeypatch.setattr(backtest_joins, "IN_PROCESS", 0)
-    assert replayed(cfg, items) == last_pass
+    assert replayed(cfg, items, model) == last_pass
 
     # The live trip's own way: Stories compares every item as it goes, no last pass.
     def comparing_all(*args: Any, **kwargs: Any) -> Stories:
-        return Stories(*args, **{**kwargs, "unmatched_joins": True})
+        return Stories(*args, **{**kwargs, "joins": "all"})
 
     monkeypatch.setattr(backtest, "Stories", comparing_all)
     monkeypatch.setattr(backtest, "joins", lambda log, threshold, left_out: [])
-    assert replayed(cfg, items) == last_pass
+    assert replayed(cfg, items, model) == last_pass
 
 
 def test_a_retelling_after_the_window_joins_nothing(tmp_path: Path) -> None:
