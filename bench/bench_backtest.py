@@ -7,7 +7,9 @@ trip of 4 new items per feed every 3.4 hours, feeds interleaved in time), with r
 description of a few sentences and a link; the config has the 1,000 feeds and 50 rules
 over the stream's names ranked 600 to 650 by frequency, for 3 chats: some 22% of the items
 match a rule (4,377 alerts of 20,000 items at 100 feeds), a heavy match rate, not a trivial
-one. The replay matches and keys the items in 2 child processes (``alerts.backtest_judge``).
+one. The replay matches, keys, summarises and renders the items in 2 child processes
+(``alerts.backtest_judge``), and compares the items that can only join a story (by title)
+in a last pass over 2 more (``alerts.backtest_joins``).
 The backtest runs as the command does, a
 whole process, start-up included. Baseline, in the same run: the rules engine alone
 (``RuleSet.match``) over the same items, already in memory; the ratio says what the replay
