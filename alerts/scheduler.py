@@ -33,7 +33,7 @@ from apscheduler.triggers.date import DateTrigger  # type: ignore[import-untyped
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
 from alerts.claimer import claimer
-from alerts.config import Config, ConfigWatcher, FeedConfig
+from alerts.config import Config, ConfigWatcher, FeedConfig, needs_restart
 from alerts.delivery.courier import Courier
 from alerts.delivery.destination import Destination
 from alerts.digest_send import next_due, roll_due
@@ -215,11 +215,9 @@ class Service:
             self._apply(result)
 
     def _apply(self, config: Config) -> None:
-        old = self.ctx.config
-        if config.state != old.state or config.telegram.api_url != old.telegram.api_url:
-            event(log, logging.WARNING, "config_needs_restart", keys="state telegram.api_url")
-            telegram = config.telegram.model_copy(update={"api_url": old.telegram.api_url})
-            config = config.model_copy(update={"state": old.state, "telegram": telegram})
+        config, changed = needs_restart(self.ctx.config, config)
+        if changed:  # kept as they run until a restart: say so
+            event(log, logging.WARNING, "config_needs_restart", keys=" ".join(changed))
         self.ctx = self.ctx.reconfigured(config)
         self.dispatcher.courier.admins = config.telegram.admins  # who hears of refusals
         self._schedule_feeds(self._jobs)

@@ -6,7 +6,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from alerts.config import Config, ConfigWatcher
+from alerts.config import Config, ConfigWatcher, needs_restart
+from alerts.config.load import loads
 from alerts.errors import ConfigError
 from tests.fakes import WAIT_SCALE
 from tests.fakes.botapi import FakeBotAPI
@@ -40,6 +41,17 @@ def test_a_half_written_file_is_not_taken(tmp_path: Path) -> None:
     changed = watcher.check()
     assert isinstance(changed, Config)
     assert changed.rules[0].any == ["z"]
+
+
+def test_an_edit_of_a_restart_only_key_keeps_its_running_value_and_says_which() -> None:
+    old = loads(GOOD + "state: a.db\nmetrics: {listen: 9108}\n", source="config.yaml")
+    new = loads(GOOD.replace("[x]", "[y]") + "state: b.db\nmetrics: {listen: 9109}\n",
+                source="config.yaml")  # fmt: skip
+    kept, changed = needs_restart(old, new)
+    assert changed == ["state", "metrics.listen"]
+    assert (kept.state, kept.metrics.listen) == (old.state, old.metrics.listen)
+    assert kept.rules == new.rules  # the rest of the edit applies at once
+    assert needs_restart(old, old) == (old, [])
 
 
 def test_watcher_reports_each_new_content_once(tmp_path: Path) -> None:

@@ -44,7 +44,7 @@ from alerts.config.model import (
 )
 from alerts.config.schema import schema_lines
 from alerts.config.specs import rule_specs
-from alerts.config.watch import ConfigWatcher
+from alerts.config.watch import ConfigWatcher, needs_restart
 from alerts.errors import ConfigError
 
 __all__ = [
@@ -68,6 +68,7 @@ __all__ = [
     "format_duration",
     "load",
     "loads",
+    "needs_restart",
     "parse_duration",
     "read_token",
     "rule_specs",

@@ -1,6 +1,9 @@
 """Reload: notices edits of the config file and loads each new content once, good or bad.
 
 A bad edit is returned as its ConfigError, so the caller keeps running on the last good config.
+A good edit applies at once, except the keys that only a restart can change (``RESTART_KEYS``:
+the state the service holds open, the Bot API it talks to, the address it listens on), which
+keep their running values until then (``needs_restart``), and the service says so.
 """
 
 from __future__ import annotations
@@ -49,3 +52,24 @@ class ConfigWatcher:
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+RESTART_KEYS = ("state", "telegram.api_url", "metrics.listen")
+
+
+def needs_restart(old: Config, new: Config) -> tuple[Config, list[str]]:
+    """``new`` with the running values of the restart-only keys it changed, and those keys."""
+    changed = [k for k in RESTART_KEYS if _value(old, k) != _value(new, k)]
+    if not changed:
+        return new, []
+    telegram = new.telegram.model_copy(update={"api_url": old.telegram.api_url})
+    metrics = new.metrics.model_copy(update={"listen": old.metrics.listen})
+    kept = new.model_copy(update={"state": old.state, "telegram": telegram, "metrics": metrics})
+    return kept, changed
+
+
+def _value(config: Config, key: str) -> object:
+    value: object = config
+    for part in key.split("."):
+        value = getattr(value, part)
+    return value
