@@ -29,7 +29,7 @@ from alerts.config import Config, FeedConfig, rule_specs
 from alerts.models import FeedItem
 from alerts.rules import RuleSet
 from alerts.store.history import SeenItem
-from alerts.stories import Judged, MessageConfig, judge
+from alerts.stories import Judged, Rendering, judge
 
 WORKERS, CHUNK, AHEAD, IN_PROCESS = 2, 2000, 8, 4000
 
@@ -40,7 +40,7 @@ class Judge:
     def __init__(self, config: Config) -> None:
         self.rules = RuleSet.compile(*rule_specs(config))
         self.feeds = {f.url: f for f in config.feeds}
-        self.message = MessageConfig.of(config)
+        self.rendering = Rendering.of(config)
 
     def feed(self, url: str) -> FeedConfig:
         """The config's feed; a feed the config no longer lists keeps only its URL (no name or
@@ -58,7 +58,7 @@ class Judge:
 
     def chunk(self, items: list[SeenItem]) -> list[Judged]:
         """Each item's matches and key, in order."""
-        return [judge(self.rules, self.item(i), self.feed(i.feed_url), self.message)
+        return [judge(self.rules, self.item(i), self.feed(i.feed_url), self.rendering)
                 for i in items]  # fmt: skip
 
 

@@ -91,35 +91,35 @@ def item_key(item: FeedItem, feed_url: str, sentences: list[str] | None) -> Stor
     return story_key(item.title, item.link, feed_url, item.item_id, text)
 
 
-def judge(rules: RuleSet, item: FeedItem, feed: FeedConfig, message: MessageConfig) -> Judged:
+def judge(rules: RuleSet, item: FeedItem, feed: FeedConfig, rendering: Rendering) -> Judged:
     """What ``Stories.add`` first computes of an item, pure: its matches, key, sentences, and
-    its matches' alerts (``message``: how they are rendered)."""
+    its matches' alerts (``rendering``: how they are rendered)."""
     matches = rules.match(item, frozenset([feed.display_name, *feed.tags]))
     if not matches:
         return Judged(matches, item_key(item, feed.url, None))
     sentences = article(item.title, item.content_html)
-    alerts = {m.chat: alert_of(m, sentences, feed.display_name, message) for m in matches}
+    alerts = {m.chat: alert_of(m, sentences, feed.display_name, rendering) for m in matches}
     return Judged(matches, item_key(item, feed.url, sentences), sentences, alerts)
 
 
 @dataclass(frozen=True, slots=True)
-class MessageConfig:
+class Rendering:
     """How an alert is rendered: its style and the length of its summary."""
 
     style: MessageStyle
     summary_chars: int
 
     @classmethod
-    def of(cls, config: Config) -> MessageConfig:
+    def of(cls, config: Config) -> Rendering:
         style = MessageStyle(config.message.timezone, config.telegram.link_preview)
         return cls(style, config.message.summary_chars)
 
 
-def alert_of(match: Match, sentences: list[str], source: str, message: MessageConfig) -> Alert:
+def alert_of(match: Match, sentences: list[str], source: str, rendering: Rendering) -> Alert:
     """A match's alert: its summary chosen from the article's sentences for its terms."""
     hits = (h for r in match.rules for h in r.hits)
     terms = tuple(h.matched for h in hits if not h.matched.startswith("/"))
-    return render(match, lead(sentences, message.summary_chars, terms), source, message.style)
+    return render(match, lead(sentences, rendering.summary_chars, terms), source, rendering.style)
 
 
 def retold(window: StoryWindow, trip: StoryWindow, chat: str, key: StoryKey,
@@ -154,7 +154,7 @@ class Stories:
         self.joins_here = joins  # which items look for a story to join here (``Joins``)
         self.muted, self.held = muted, list[Held]()  # mutes, and the matches they held back
         self.labels = frozenset([feed.display_name, *feed.tags])
-        self.message = MessageConfig.of(config)
+        self.rendering = Rendering.of(config)
         self.meaning = Meaning(memo, semantic_policy(config.dedup))
         # This trip's own alerts, so that two tellings in one body alert once.
         self.trip = StoryWindow(window.threshold)
@@ -180,11 +180,7 @@ class Stories:
         for match in matches:
             if not self._retold(item, key, match.chat, meaning, alerted=True):
                 ready = judged.alerts.get(match.chat) if judged.alerts else None
-                self._alert(
-                    match,
-                    key,
-                    ready or alert_of(match, sentences or [], self.feed.display_name, self.message),
-                )
+                self._alert(match, key, ready or self._render(match, sentences or []))
         if self.joins_here == "none" or (not matches and self.joins_here == "matched"):
             return
         # A retelling that reaches no rule still joins the cluster of an alerted story.
@@ -204,6 +200,9 @@ class Stories:
         if entry.source != source:
             self.joins.append(ClusterJoin(entry.alert_key, source, self.feed.url, item.item_id))
         return True
+
+    def _render(self, match: Match, sentences: list[str]) -> Alert:
+        return alert_of(match, sentences, self.feed.display_name, self.rendering)
 
     def _alert(self, match: Match, key: StoryKey, alert: Alert) -> None:
         source = self.feed.display_name
