@@ -5,17 +5,17 @@ queued here (``Backfill.submit``); one worker thread embeds their titles (``titl
 through the process's ``Memo`` in batches of at most ``BATCH_TEXTS`` texts, and back on the
 event loop thread the vectors are set on the window's entries and written with one store call
 a batch (``save_vectors``, its own small transaction). So a later comparison finds every
-alerted story's vector stored, and a matched story costs its own vector only: median 1.2 ms,
-p95 some 20 to 27 ms at a 100,000-story window, against a p95 of 348 ms when its 20
+alerted story's vector stored, and a matched story costs its own vector only: median 1.3 ms,
+p95 some 12 to 15 ms at a 100,000-story window, against a p95 of 50 to 70 ms when its
 candidates lacked vectors (``bench/bench_dedup.py``). Leads are not embedded here: only a
 recurring title compares them.
 
 Why 2 texts a batch: the memo makes one model call at a time (``embed_memo.MODEL_LOCK``), so a
-trip that needs the model while a batch runs waits for it. multilingual-e5-small takes 17.4 ms
-for one title here, 31 ms for 2, 59 ms for 4, 112 ms for 8 (13.9 ms a text); 2 keeps that wait
-near 30 ms for 11% more model time than batches of 8, and the worker still embeds some 65
-titles a second, more than any cycle alerts. The model is a C library called through ctypes,
-which releases the GIL, so the worker's call runs beside the loop.
+trip that needs the model while a batch runs waits for it. The bundled model runs each text on
+its own (``embed_e5`` says why), some 6 to 12 ms a title here, so a batch is no cheaper a text
+than single calls and 2 keeps that wait near 16 ms; the worker still embeds some 100 titles a
+second, more than any cycle alerts. onnxruntime releases the GIL while it runs, so the worker's
+call runs beside the loop.
 
 Stopping (``close``: ``run --once`` ends, the service stops) waits up to ``DRAIN_SECONDS`` for
 the queued batches, then drops the rest; the batch already in the model is always finished and

@@ -18,8 +18,8 @@ meaning:
 A comparison computes at most ``embed_memo.LAZY_CANDIDATES`` (4) candidate vectors that are
 neither stored nor memoised, for the candidates with the highest string score; the others
 without a vector are judged on their strings alone for this query (titles: no cosine; leads: by
-their words). A model call costs some 15 ms a title on this machine, so 20 candidates without
-vectors would stall the event loop some 350 ms; every alerted story gets its title vector soon
+their words). A model call costs some 8 ms a title on this machine, so 20 candidates without
+vectors would stall the event loop some 170 ms; every alerted story gets its title vector soon
 after its alert (``alerts.backfill``), so the cap binds only on stories stored before that
 vector arrived.
 

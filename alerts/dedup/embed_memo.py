@@ -4,7 +4,7 @@ Every alerted story's title vector is computed soon after its trip's commit, off
 path (``alerts.backfill``: one worker thread, batches of 2 texts), so a later comparison finds
 it stored. A vector is otherwise computed only when a comparison needs it
 (``verdict.needs_cosine``, or the leads of a recurring title), at most once per text: ``Memo``
-keeps the newest ``MEMO_TEXTS`` texts' vectors (a model call costs some 15 ms a title here, a
+keeps the newest ``MEMO_TEXTS`` texts' vectors (a model call costs some 8 ms a title here, a
 dictionary look-up well under a microsecond; 8,192 vectors are some 3.5 MB), and embeds what a
 comparison lacks in one call. The embedder is a deterministic function of its text, so the memo
 changes no verdict, only its cost.
@@ -12,8 +12,7 @@ changes no verdict, only its cost.
 One model call at a time: the model object is not known to be thread-safe, and the worker and
 the event loop both ask the memo, so ``Memo.vectors`` holds one lock for the whole process
 (``MODEL_LOCK``). A trip that asks while a batch is embedded waits for that batch: at most 2
-texts, some 30 ms (4 texts: 59 ms, 8: 112 ms; 13.9 to 17.4 ms a text from 8 down to 1 a call,
-multilingual-e5-small on this 2-core machine).
+texts, some 16 ms (6 to 12 ms a title, multilingual-e5-small on this 2-core machine).
 
 ``Meaning`` is one trip's view: a window story's stored vector first (``Entry.title_vec``,
 ``lead_vec``, loaded from the store), else the memo's; the vectors it had to compute for window
