@@ -111,3 +111,39 @@ def test_a_missing_package_is_said_with_the_remedy(monkeypatch: pytest.MonkeyPat
                         lambda name: None if name == "onnxruntime" else real(name))  # fmt: skip
     with pytest.raises(EmbedderError, match=r"onnxruntime not installed: install them"):
         E5Embedder.checked()
+
+
+def test_the_built_graph_is_kept_and_read_by_the_next_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CACHE_DIRECTORY", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    first = embed_e5._Model()  # built in a child process, then kept
+    kept = list((tmp_path / "news-alerts").glob("e5-*.onnx"))
+    assert len(kept) == 1
+
+    class NoChild:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            raise AssertionError("a kept graph needs no build")
+
+    with monkeypatch.context() as m:
+        m.setattr(embed_e5, "ProcessPoolExecutor", NoChild)
+        again = embed_e5._Model()
+    assert again.embed(TEXTS[:2]) == first.embed(TEXTS[:2])
+
+    kept[0].write_bytes(b"half a graph")  # a damaged file is built again and replaced
+    rebuilt = embed_e5._Model()
+    assert rebuilt.embed(TEXTS[:2]) == first.embed(TEXTS[:2])
+    assert kept[0].stat().st_size > 1_000_000
+
+
+def test_a_cache_that_cannot_be_written_costs_only_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a directory")
+    monkeypatch.delenv("CACHE_DIRECTORY", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    model = embed_e5._Model()
+    assert len(model.embed(TEXTS[:1])[0]) == 384
+    assert blocked.read_text() == "not a directory"

