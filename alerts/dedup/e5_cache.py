@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-SOURCES = ("e5_file.py", "e5_tokens.py", "e5_graph.py", "embed_e5.py")
+SOURCES = ("e5_file.py", "e5_tokens.py", "e5_graph.py", "embed_ort.py")
 PACKAGES = ("onnx", "onnxruntime")
 
 

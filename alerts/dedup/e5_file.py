@@ -4,7 +4,7 @@
 ``e5-small-q4.bin``, in its own format (``E5S1``, read by its ``e5.c``): a header of sizes,
 the XLM-R unigram vocabulary (pieces and scores), a per-codepoint normalisation map, then a
 directory of tensors, float32 or Q4_0 blocks. This module reads that file with numpy, memory
-mapped and without importing the package (its engine is not used: ``embed_e5`` says why).
+mapped and without importing the package, for onnxruntime to run (``embed_ort`` says why).
 
 A Q4_0 block is 18 bytes for 32 weights: a float16 scale ``d``, then 16 bytes where byte ``j``
 holds weight ``j`` in its low nibble and weight ``j + 16`` in its high one; a weight is

