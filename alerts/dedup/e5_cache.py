@@ -2,17 +2,18 @@
 
 Building the graph costs some 3 s (a child process that imports onnx, two graphs, the
 calibration); reading a built one costs some 0.3 s. So a built graph (19 MB) is kept in a cache
-directory, and a later process, a ``run --once`` from cron above all, reads it:
+directory, with the vocabulary's index (``e5_file.PieceIndex``, 4 MB, mapped by its readers),
+and a later process, a ``run --once`` from cron above all, reads them:
 
 - the directory: ``$CACHE_DIRECTORY`` (what systemd's ``CacheDirectory=`` sets: the unit in
   ``deploy/`` has one), else ``$XDG_CACHE_HOME/news-alerts``, else ``~/.cache/news-alerts``;
-- the name: ``e5-<key>.onnx``, the key a hash of the model file (path, size, modification
-  time), of the sources of the modules that build the graph, and of onnx's and onnxruntime's
-  versions: any change to what the graph is made of builds it anew, and the older files of the
-  directory are then removed;
-- a file is written under a temporary name and renamed into place only once onnxruntime has
-  loaded it, so a reader never sees half of one; one that fails to load is removed and built
-  again;
+- the names: ``e5-<key>.onnx`` and ``e5-<key>.npy``, the key a hash of the model file (path,
+  size, modification time), of the sources of the modules that build the graph, and of onnx's
+  and onnxruntime's versions: any change to what the graph is made of builds it anew, and the
+  older files of the directory are then removed;
+- the files are written under temporary names and renamed into place (the index first) only
+  once onnxruntime has loaded the graph, so a reader never sees half of one; a graph that fails
+  to load is removed and built again;
 - a directory that cannot be written costs nothing but the time: the graph is built in a
   temporary directory each time, as if there were no cache.
 """
@@ -52,23 +53,31 @@ def name(model: Path) -> str:
     return f"e5-{digest.hexdigest()[:20]}.onnx"
 
 
+def index_path(graph: Path) -> Path:
+    """Where the vocabulary's index is kept beside ``graph``."""
+    return graph.with_suffix(".npy")
+
+
 def cached(model: Path) -> Path | None:
-    """The built graph for ``model``, if one is kept."""
+    """The built graph for ``model``, if one is kept (with its index)."""
     try:
         path = directory() / name(model)
     except (OSError, importlib.metadata.PackageNotFoundError):
         return None
-    return path if path.is_file() else None
+    return path if path.is_file() and index_path(path).is_file() else None
 
 
 def discard(path: Path) -> None:
-    with suppress(OSError):
-        path.unlink()
+    """Remove a graph and its index."""
+    for each in (path, index_path(path)):
+        with suppress(OSError):
+            each.unlink()
 
 
 @contextmanager
 def building(model: Path) -> Iterator[Path]:
-    """A path to build the graph at; kept in the cache if the block ends without an error."""
+    """A path to build the graph at (its index at ``index_path``); both are kept in the cache
+    if the block ends without an error."""
     scratch, keep = None, None
     try:
         keep = directory() / name(model)
@@ -82,6 +91,7 @@ def building(model: Path) -> Iterator[Path]:
     try:
         yield path
         if keep is not None:
+            index_path(path).replace(index_path(keep))
             path.replace(keep)
             _prune(keep)
     finally:
@@ -95,3 +105,6 @@ def _prune(kept: Path) -> None:
     for old in kept.parent.glob("e5-*.onnx"):
         if old != kept:
             discard(old)
+    for index in kept.parent.glob("e5-*.npy"):  # one whose graph is gone
+        if index != index_path(kept):
+            discard(index)

@@ -17,8 +17,8 @@ import importlib.util
 import mmap
 import os
 import struct
-from collections.abc import Iterator
 from dataclasses import dataclass
+from hashlib import blake2b
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +33,11 @@ F32, Q4 = 0, 1  # the directory's dtype codes
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """The unigram tokenizer's tables, as ``e5.c`` builds them from the file, kept compact: a
-    sorted array of the pieces' hashes, not a dict of 250,000 strings (some 55 MB)."""
+    """The unigram tokenizer's tables as the file holds them (views of the map, nothing
+    copied); ``PieceIndex`` finds a piece by its text."""
 
-    hashes: Any  # int64, sorted: hash() of each piece (this process's), then by id
-    ids: Any  # int32, the piece of each hash
     scores: Any  # float32, by id
-    blob: bytes  # the pieces' UTF-8, back to back
+    blob: Any  # the pieces' UTF-8, back to back (a view of the map)
     offsets: Any  # uint32, by id: where each piece starts in ``blob``
     normal: dict[int, str]  # codepoint -> its replacement (str.translate's table)
     unk_score: float  # the lowest piece score - 10, as SentencePiece scores an unknown char
@@ -48,25 +46,56 @@ class Vocabulary:
     eos: int
     unk: int
 
+    def piece(self, i: int) -> str:
+        return bytes(self.blob[self.offsets[i] : self.offsets[i + 1]]).decode("utf-8", "replace")
+
+
+def piece_hash(piece: bytes) -> int:
+    """A piece's 64-bit hash, the same in every process (``hash()`` is not: it is seeded per
+    process, and the index is kept on disk)."""
+    return int.from_bytes(blake2b(piece, digest_size=8).digest(), "little", signed=True)
+
+
+class PieceIndex:
+    """The pieces by text: their hashes sorted (then by id), and the id of each, as one int64
+    array of shape (2, pieces). Built once from the vocabulary (``of``) and kept with the
+    compiled graph (``e5_cache``), then mapped: not a dict of 250,000 strings (some 55 MB), and
+    not rebuilt by each process (its scratch would stay in the heap, and it costs some 0.5 s)."""
+
+    def __init__(self, vocabulary: Vocabulary, table: Any) -> None:
+        self.vocabulary, self.hashes, self.ids = vocabulary, table[0], table[1]
+
+    @staticmethod
+    def of(vocabulary: Vocabulary) -> Any:
+        """The table for ``vocabulary`` (every piece but ``<unk>`` and empty ones, which
+        ``e5.c`` never looks up)."""
+        offsets = vocabulary.offsets
+        sizes = np.diff(offsets)
+        sizes[vocabulary.unk] = 0
+        ids = np.flatnonzero(sizes)
+        blob = bytes(vocabulary.blob)
+        hashes = np.fromiter((piece_hash(blob[offsets[i] : offsets[i + 1]]) for i in ids),
+                             np.int64, len(ids))  # fmt: skip
+        order = np.lexsort((ids, hashes))
+        return np.stack([hashes[order], ids[order].astype(np.int64)])
+
     def find(self, texts: list[str]) -> list[int]:
         """The id of each text that is a piece, else -1; of two pieces spelt alike, the first
         (as e5.c's hash table finds)."""
-        wanted = np.fromiter(map(hash, texts), np.int64, len(texts))
+        encoded = [t.encode() for t in texts]
+        wanted = np.fromiter(map(piece_hash, encoded), np.int64, len(texts))
         at = np.searchsorted(self.hashes, wanted).tolist()
-        end, found = len(self.hashes), []
-        for text, h, k in zip(texts, wanted.tolist(), at, strict=True):
+        blob, offsets, end, found = self.vocabulary.blob, self.vocabulary.offsets, len(self.ids), []
+        for text, h, k in zip(encoded, wanted.tolist(), at, strict=True):
             piece = -1
             while k < end and self.hashes[k] == h:  # more than one only for equal hashes
                 i = int(self.ids[k])
-                if self.blob[self.offsets[i] : self.offsets[i + 1]] == text.encode():
+                if blob[offsets[i] : offsets[i + 1]] == text:
                     piece = i
                     break
                 k += 1
             found.append(piece)
         return found
-
-    def piece(self, i: int) -> str:
-        return self.blob[self.offsets[i] : self.offsets[i + 1]].decode("utf-8", "replace")
 
 
 class E5File:
@@ -99,26 +128,12 @@ class E5File:
         self._at += 4 * (count + 1)
         scores = np.frombuffer(self._buf, np.float32, count, self._at)
         self._at += 4 * count
-        blob = self._buf[self._at : self._at + blob_len]
+        blob = memoryview(self._buf)[self._at : self._at + blob_len]
         self._at += blob_len
-        sizes = np.diff(offsets)
-        sizes[unk] = 0  # e5.c never looks up <unk> nor an empty piece
-        ids = np.flatnonzero(sizes).astype(np.int32)
-        longest = 0
-
-        def hashed() -> Iterator[int]:  # one piece at a time: 250,000 strings are some 50 MB
-            nonlocal longest
-            for i in ids.tolist():
-                text = blob[offsets[i] : offsets[i + 1]].decode("utf-8", "replace")
-                longest = max(longest, len(text))
-                yield hash(text)
-
-        hashes = np.fromiter(hashed(), np.int64, len(ids))
-        order = np.lexsort((ids, hashes))
         normal = self._normalisation()
         unk_score = float(scores.min()) - 10.0
-        return Vocabulary(hashes[order], ids[order], scores, blob, offsets, normal, unk_score,
-                          longest, bos, eos, unk)  # fmt: skip
+        return Vocabulary(scores, blob, offsets, normal, unk_score,
+                          _longest(blob, offsets), bos, eos, unk)  # fmt: skip
 
     def _normalisation(self) -> dict[int, str]:
         count, size = self._read("<iI")
@@ -174,6 +189,19 @@ class E5File:
         positions = self.f32("emb.pos").reshape(-1, self.hidden)[: len(ids)]
         kind = self.f32("emb.type")[: self.hidden]
         return (dequantize(rows) + positions + kind)[None, :, :].astype(np.float32)
+
+
+def _longest(blob: Any, offsets: Any) -> int:
+    """The longest piece in characters: pieces are decoded longest in bytes first, until no
+    piece left can be longer (a character is at least one byte)."""
+    sizes = np.diff(offsets)
+    longest = 0
+    for i in np.argsort(-sizes, kind="stable").tolist():
+        if sizes[i] <= longest:
+            break
+        piece = bytes(blob[offsets[i] : offsets[i + 1]]).decode("utf-8", "replace")
+        longest = max(longest, len(piece))
+    return longest
 
 
 def dequantize(blocks: Any) -> Any:

