@@ -5,8 +5,8 @@ candidates out with its cheap bound and names the most similar title at the thre
 ``scoring.judge_titles`` confirms (its guards read the raw titles). That is the whole cost of a
 string-only verdict. Only when it finds nothing, or finds a recurring title (the same title, or
 a show name and a date) for a story with a lead (without one, the title decides: an item no
-rule matched has none), is every candidate judged by ``judge_titles`` and then by content and
-meaning:
+rule matched has none), is every candidate judged by ``judge_titles`` (but those whose cheap
+bound is below what any stage needs: ``_titles``) and then by content and meaning:
 
 - a recurring title is judged on the leads: by their vectors' cosine (at least
   ``dedup.semantic_threshold``) when there is a model, else by the string score of the leads
@@ -33,10 +33,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from alerts.dedup.dates import dated
 from alerts.dedup.embed_memo import Meaning
-from alerts.dedup.scoring import TitleJudgement, find_similar_title, judge_titles, similarity
+from alerts.dedup.scoring import (
+    TitleJudgement,
+    bound,
+    find_similar_title,
+    judge_titles,
+    similarity,
+)
 from alerts.dedup.verdict import LeadCheck, SemanticPolicy, Verdict, judge, needs_cosine
-from alerts.dedup.words import comparable_title
+from alerts.dedup.words import comparable_lead
 from alerts.models import StoryKey
 
 if TYPE_CHECKING:
@@ -94,7 +101,24 @@ def best_duplicate(
     if quick is None and (meaning is None or not meaning.usable):
         return None  # nothing at the threshold, and no meaning to look further
     policy = meaning.policy if meaning is not None else SemanticPolicy(threshold, semantic=False)
-    return _judged(query, entries, [judge_titles(query, k) for k in keys], policy, meaning)
+    usable = meaning is not None and meaning.usable and policy.semantic
+    return _judged(query, entries, _titles(query, keys, policy.floor if usable else threshold),
+                   policy, meaning)  # fmt: skip
+
+
+def _titles(query: StoryKey, keys: Sequence[StoryKey], low: float) -> list[TitleJudgement]:
+    """Each candidate's title judgement. A candidate whose bound (``scoring.bound``) is below
+    ``low``, what any stage needs (the threshold; the semantic floor when meaning is compared),
+    is not judged: it can be neither one story by its title nor worth a cosine, and it is not
+    the same title. A dated query title is judged against every candidate (a recurring title's
+    date may be spelt another way)."""
+    if dated(query.title).marked:
+        return [judge_titles(query, k) for k in keys]
+    judged = []
+    for key in keys:
+        most = bound(query.title, key.title)
+        judged.append(judge_titles(query, key) if most >= low else TitleJudgement(most))
+    return judged
 
 
 def _judged(
@@ -198,8 +222,13 @@ def _by_meaning(cosine: float, policy: SemanticPolicy) -> LeadCheck:
 
 
 def lead_by_words(a: str, b: str, policy: SemanticPolicy) -> LeadCheck:
-    """Two leads compared as titles are, without a model: the same story at the threshold."""
-    score = similarity(comparable_title(a), comparable_title(b))
+    """Two leads compared as titles are, without a model: the same story at the threshold (a
+    pair whose bound is below it is not judged further)."""
+    a, b = comparable_lead(a), comparable_lead(b)
+    most = bound(a, b)
+    if most < policy.threshold:
+        return LeadCheck(False, f"summaries differ in words (score at most {most:.0f}, no model)")
+    score = similarity(a, b)
     same = score >= policy.threshold
     alike = "alike" if same else "differ"
     return LeadCheck(same, f"summaries {alike} in words (score {score:.0f}, no model)")

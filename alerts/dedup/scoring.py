@@ -93,6 +93,14 @@ def similarity(a: str, b: str) -> float:
     return _assess(a, b, None).score
 
 
+def bound(a: str, b: str) -> float:
+    """A score that ``similarity(a, b)`` cannot exceed, from the content words' counts alone
+    (``_upper_bound``): some 3 microseconds, against 25 to 100 for the judgement itself."""
+    if not a or not b:
+        return 0.0
+    return 100.0 if a == b else _upper_bound(_profile(a), _profile(b))
+
+
 def explain_similarity(a_title: str, b_title: str) -> tuple[float, list[str]]:
     """The similarity of two raw titles and the reasons for it, for people."""
     reasons: list[str] = []
