@@ -36,6 +36,10 @@ EXPIRE_EVERY = 3600.0  # seconds of replayed time between expiries (the service 
 ALL_RULES = ""  # the rule of a chat's row that counts its alerts
 
 
+def _no_steps(steps: int) -> None:
+    """No progress shown."""
+
+
 @dataclass(frozen=True, slots=True)
 class WouldSend:
     """An alert the backtest would have queued, and when (UNIX seconds)."""
@@ -96,8 +100,20 @@ class Replay:
         self._left_out = 0
         self._expired = 0.0
 
+    @property
+    def left_out(self) -> int:
+        """The items left to the last pass so far (``backtest_joins``)."""
+        return self._left_out
+
     def run(
-        self, items: Iterable[tuple[SeenItem, Judged]], step: Callable[[int], None] = lambda n: None
+        self, items: Iterable[tuple[SeenItem, Judged]], step: Callable[[int], None] = _no_steps
+    ) -> None:
+        """Replay ``items``, then the last pass (``replay``, then ``last_pass``)."""
+        self.replay(items, step)
+        self.last_pass()
+
+    def replay(
+        self, items: Iterable[tuple[SeenItem, Judged]], step: Callable[[int], None] = _no_steps
     ) -> None:
         """Replay ``items`` (in the order kept, each with its matches and key: ``judged``),
         trip by trip; ``step`` counts items judged."""
@@ -107,7 +123,11 @@ class Replay:
             judged = [(self.judge.item(seen), j) for seen, j in trip]
             self.trip(url, seen_at, judged)
             step(len(judged))
-        self._joins += joins(self._log, self.window.threshold, self._left_out)
+
+    def last_pass(self, step: Callable[[int], None] = _no_steps) -> None:
+        """Judge the items left out (``left_out`` of them) for the stories they join; ``step``
+        counts them."""
+        self._joins += joins(self._log, self.window.threshold, self._left_out, step)
         self._log, self._left_out = [], 0
 
     def trip(self, feed_url: str, seen_at: float, items: Sequence[tuple[FeedItem, Judged]]) -> None:

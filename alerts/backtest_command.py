@@ -47,8 +47,11 @@ def backtest(config: Config, state: str, since: datetime) -> Report:
     try:
         replay = Replay(config, open_memo(config))
         count = history.count(since)
-        with Progress("items", count) as bar:
-            replay.run(judged(config, history.items(since), count), bar.advance)
+        with Progress("items", count, label="judged") as bar:
+            replay.replay(judged(config, history.items(since), count), bar.advance)
+        # The last pass (the sources that joined a story without matching) has its own bar.
+        with Progress("items", replay.left_out, label="joins") as bar:
+            replay.last_pass(bar.advance)
     finally:
         history.close()
     return replay.report()

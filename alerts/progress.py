@@ -21,14 +21,18 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 
 class Progress:
-    """One bar over ``total`` steps of work named ``what`` (e.g. "feeds"); a no-op off a tty."""
+    """One bar over ``total`` steps of work named ``what`` (e.g. "feeds"), after ``label`` (the
+    phase of a command that has several); a no-op off a tty, and when there is nothing to do."""
 
-    def __init__(self, what: str, total: int | None, stream: TextIO | None = None) -> None:
+    def __init__(
+        self, what: str, total: int | None, stream: TextIO | None = None, label: str = ""
+    ) -> None:
         out = stream if stream is not None else sys.stderr
         self._bar: tqdm[Any] | None = None
         self._logs = ExitStack()
-        if _is_terminal(out):
-            self._bar = tqdm(total=total, unit=f" {what}", file=out, dynamic_ncols=True)
+        if _is_terminal(out) and total != 0:  # nothing to count: no bar
+            self._bar = tqdm(total=total, unit=f" {what}", file=out, dynamic_ncols=True,
+                             desc=label or None)  # fmt: skip
             self._logs.enter_context(logging_redirect_tqdm())
 
     @property

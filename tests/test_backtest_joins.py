@@ -98,7 +98,7 @@ def test_the_last_pass_finds_the_joins_the_trip_itself_finds(
         return Stories(*args, **{**kwargs, "joins": "all"})
 
     monkeypatch.setattr(backtest, "Stories", comparing_all)
-    monkeypatch.setattr(backtest, "joins", lambda log, threshold, left_out: [])
+    monkeypatch.setattr(backtest, "joins", lambda log, threshold, left_out, step: [])
     assert replayed(cfg, items, model) == last_pass
 
 
@@ -118,3 +118,21 @@ def test_a_retelling_after_the_window_joins_nothing(tmp_path: Path) -> None:
     report = replayed(cfg, items)
     assert [s.alert.title for s in report.sent] == [first]
     assert list(report.also.values()) == [("Beta",)]  # Gamma's came 5 h on: past the window
+
+
+@pytest.mark.parametrize("children", [False, True], ids=["here", "in-children"])
+def test_the_last_pass_counts_every_item_it_judges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: bool
+) -> None:
+    """The command's second bar moves with the pass: every item left out is counted once,
+    in this process or reported by the children through their queue."""
+    cfg, items = config(tmp_path), kept_items()
+    monkeypatch.setattr(backtest_joins, "REPORT_EVERY", 7)  # reports in the middle and at the end
+    if children:
+        monkeypatch.setattr(backtest_joins, "IN_PROCESS", 0)
+    replay = Replay(cfg)
+    replay.replay(zip(items, Judge(cfg).chunk(items), strict=True))
+    left_out, counted = replay.left_out, []
+    assert left_out == len(items)  # without a model, every item is left to the last pass
+    replay.last_pass(counted.append)
+    assert sum(counted) == left_out and len(counted) > 2

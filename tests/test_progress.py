@@ -89,12 +89,31 @@ def test_backtest_draws_items_judged_on_a_terminal_only(
 ) -> None:
     config = two_cycles(tmp_path, feeds, telegram)
     assert bot("run", "--once", "--config", str(config)).returncode == 0
+    feeds.set("/b.xml", rss([news_item(4, "Markets rally"), news_item(2, "Markets")]))
+    assert bot("run", "--once", "--config", str(config)).returncode == 0
     code, drawn = on_terminal("backtest", "--config", str(config))
     assert code == 0, drawn
-    assert ("1", "1", "items") in BAR.findall(drawn), drawn
+    # Both items judged, then the one no rule matched in the last pass (its own bar).
+    assert re.search(r"judged: .*2/2 \[", drawn), drawn
+    assert re.search(r"joins: .*1/1 \[", drawn), drawn
+    assert ("2", "2", "items") in BAR.findall(drawn), drawn
     piped = bot("backtest", "--config", str(config))
     assert piped.returncode == 0 and piped.stderr == "", piped.stderr
-    assert "items judged: 1" in piped.stdout
+    assert "items judged: 2" in piped.stdout
+
+
+def test_no_bar_when_there_is_nothing_to_count() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    with Progress("items", 0, stream=stream, label="joins") as bar:
+        assert not bar.shown
+    with Progress("items", 2, stream=stream, label="joins") as bar:
+        assert bar.shown
+        bar.advance(2)
+    assert "joins: " in stream.getvalue() and "2/2" in stream.getvalue()
 
 
 def test_no_bar_off_a_terminal() -> None:
