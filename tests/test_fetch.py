@@ -299,3 +299,41 @@ def test_the_resolver_refuses_a_name_with_any_refused_address(
         return
     with pytest.raises(AddressRefused, match=refused):
         asyncio.run(resolver.resolve("news.example", 443))
+
+
+# ---------------------------------------------------------------- redirects, hop by hop
+
+AUTH = ("ann", "s3cret")
+BASIC = "Basic YW5uOnMzY3JldA=="  # ann:s3cret
+
+
+def test_credentials_follow_a_redirect_on_their_origin_only(feeds: FeedServer) -> None:
+    """RFC 7617's credentials go to the origin they were given for: a redirect within it keeps
+    them, one to another host (``localhost`` is another name for the same server) drops them."""
+    here = feeds.set("/here", BODY, auth=BASIC)
+    feeds.set("/elsewhere", BODY, auth=BASIC)
+    inside = feeds.set("/in", "", status=302, headers={"Location": "/here"}, conditional=False)
+    outside = feeds.url("/elsewhere").replace("127.0.0.1", "localhost")
+    away = feeds.set("/out", "", status=302, headers={"Location": outside}, conditional=False)
+    got = asyncio.run(_fetch_with_auth(inside))
+    assert got is not None and got.final_url == here
+    with pytest.raises(FetchError, match="HTTP 401") as caught:
+        asyncio.run(_fetch_with_auth(away))
+    assert caught.value.url == away
+
+
+async def _fetch_with_auth(url: str) -> FetchedFeed | None:
+    async with Fetcher(FetchLimits(timeout=5)) as fetcher:
+        return await fetcher.fetch(url, auth=AUTH)
+
+
+def test_a_redirect_to_another_scheme_is_refused(feeds: FeedServer) -> None:
+    url = feeds.set("/ftp", "", status=301, headers={"Location": "ftp://x.example/f"},
+                    conditional=False)  # fmt: skip
+    with pytest.raises(FetchError, match="cannot be requested"):
+        fetch(url)
+
+
+def test_a_link_that_is_no_http_url_is_a_fetch_error() -> None:
+    with pytest.raises(FetchError, match="cannot be requested"):
+        fetch_page("mailto:desk@news.example")

@@ -207,3 +207,19 @@ def test_every_default_ignorable_code_point_inside_a_word_is_dropped() -> None:
 def test_lookalikes_are_folded_only_in_words_that_mix_scripts(text: str, folded: str) -> None:
     assert fold_lookalikes(text) == folded
     assert len(fold_lookalikes(text)) == len(text)  # one for one: spans stay where they are
+
+
+def test_white_space_is_collapsed_where_a_regex_would_collapse_it() -> None:
+    """``collapse_space`` splits with ``str.split`` for speed: it must agree with ``\\s+`` (what
+    the rules and dedup were written against) on every code point, alone and in a run."""
+    import re
+    import sys
+
+    from alerts.text.normalize import collapse_space
+
+    space = re.compile(r"\s+")
+    for point in range(sys.maxunicode + 1):
+        char = chr(point)
+        assert (f"a{char}b".split() == ["a", "b"]) == bool(space.fullmatch(char)), hex(point)
+    sample = "  a\u00a0\u2003b\t\n\u3000c \x1c d\u200be  "
+    assert collapse_space(sample) == space.sub(" ", sample).strip() == "a b c d\u200be"

@@ -1,5 +1,5 @@
-"""HTTP for feeds and article pages; the module that speaks httpx (aiohttp is under it, in
-``alerts.feeds.transport``).
+"""HTTP for feeds and article pages (the connections, redirects and TLS are
+``alerts.feeds.transport``'s, over aiohttp).
 
 Every feed request is a conditional GET (RFC 9110 §13.1: ``If-None-Match`` with the stored ETag,
 ``If-Modified-Since`` with the stored Last-Modified), so an unchanged feed costs one small 304.
@@ -11,15 +11,10 @@ a host that accepts connections and never answers then holds only its own slots,
 global ones that the feeds of other hosts are waiting for.
 
 Feeds are the operator's choice and are fetched wherever they are, with HTTP Basic auth when
-the config gives credentials (RFC 7617; httpx drops the header on a redirect to another
-origin). Article pages come from the items of a feed, so they go through a second client
-whose transport refuses loopback, private and reserved addresses on every hop
-(``alerts.feeds.addresses``), save the networks ``polling.article_private_networks`` allows.
-
-The requests go through httpx's client (redirects, timeouts, headers) over ``httpx-aiohttp``'s
-transport: aiohttp's pool and C parser cost half the CPU of httpcore's per conditional GET,
-and at a thousand feeds those GETs are most of a poll cycle. The transport hands the body
-over still compressed (``auto_decompress=False``), so the bounded decompression below applies.
+the config gives credentials (RFC 7617; never sent on a redirect to another origin). Article
+pages come from the items of a feed, so they go through a second session that refuses loopback,
+private and reserved addresses on every hop (``alerts.feeds.addresses``), save the networks
+``polling.article_private_networks`` allows. Bodies arrive as sent, and are inflated here.
 """
 
 from __future__ import annotations
@@ -35,17 +30,16 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
-from alerts.errors import AddressRefused, FeedGone, FetchError
-from alerts.feeds.addresses import networks
-from alerts.feeds.transport import Transport
+from alerts.errors import FeedGone, FetchError
+from alerts.feeds.addresses import Network, networks
+from alerts.feeds.transport import Reply, Session
 from alerts.models import FetchedFeed
 
 USER_AGENT = "news-alerts/0.1 (Telegram news alert bot; feed reader)"
 ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"  # noqa: E501
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+NOT_MODIFIED, GONE = 304, 410
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,21 +59,14 @@ class Fetcher:
 
     def __init__(self, limits: FetchLimits) -> None:
         self.limits = limits
-        pool = httpx.Limits(max_connections=limits.concurrency)
-        self._feeds = self._client(Transport(pool), ACCEPT)
-        self._pages = self._client(Transport(pool, networks(limits.private_networks)), PAGE_ACCEPT)
+        self._feeds = self._session(ACCEPT)
+        self._pages = self._session(PAGE_ACCEPT, networks(limits.private_networks))
         self._all = asyncio.Semaphore(limits.concurrency)
         self._hosts = HostSlots(limits.per_host)
 
-    def _client(self, transport: Transport, accept: str) -> httpx.AsyncClient:
-        return httpx.AsyncClient(
-            transport=transport,
-            follow_redirects=True,
-            max_redirects=self.limits.max_redirects,
-            timeout=httpx.Timeout(self.limits.timeout),
-            headers={"User-Agent": USER_AGENT, "Accept": accept,
-                     "Accept-Encoding": "gzip, deflate"},
-        )  # fmt: skip
+    def _session(self, accept: str, guard: tuple[Network, ...] | None = None) -> Session:
+        headers = {"User-Agent": USER_AGENT, "Accept": accept, "Accept-Encoding": "gzip, deflate"}
+        return Session(headers, self.limits.concurrency, self.limits.max_redirects, guard)
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -116,7 +103,7 @@ class Fetcher:
 
     async def _fetch(
         self,
-        client: httpx.AsyncClient,
+        session: Session,
         url: str,
         headers: dict[str, str],
         auth: tuple[str, str] | None,
@@ -124,28 +111,19 @@ class Fetcher:
         async with self._hosts.hold(origin(url)), self._all:
             try:
                 async with asyncio.timeout(self.limits.timeout):
-                    return await self._get(client, url, headers, auth)
+                    return await self._get(session, url, headers, auth)
             except TimeoutError as e:
                 raise FetchError(url, f"timed out after {self.limits.timeout:g}s") from e
-            except httpx.TooManyRedirects as e:
-                raise FetchError(url, "too many redirects") from e
-            except AddressRefused as e:  # raised for the hop's host: said for the URL asked
-                raise AddressRefused(url, e.reason) from e
-            except httpx.HTTPError as e:
-                raise FetchError(url, f"{type(e).__name__}: {e}") from e
-            except (httpx.InvalidURL, ValueError) as e:  # a link no client can request
-                raise FetchError(url, f"cannot be requested: {type(e).__name__}: {e}") from e
 
     async def _get(
         self,
-        client: httpx.AsyncClient,
+        session: Session,
         url: str,
         headers: dict[str, str],
         auth: tuple[str, str] | None,
     ) -> FetchedFeed | None:
-        basic = httpx.BasicAuth(*auth) if auth else httpx.USE_CLIENT_DEFAULT
-        async with client.stream("GET", url, headers=headers, auth=basic) as response:
-            if response.status_code == httpx.codes.NOT_MODIFIED:
+        async with session.get(url, headers, auth) as response:
+            if response.status == NOT_MODIFIED:
                 # A 304 has no body (RFC 9110 §15.4.5), but the connection goes back to the pool
                 # only once the response was read to its end; unread, it is closed, and the next
                 # fetch pays a new TCP connection.
@@ -155,21 +133,21 @@ class Fetcher:
             body = await self._read_capped(url, response)
             return FetchedFeed(
                 url=url,
-                final_url=str(response.url),
+                final_url=response.url,
                 body=body,
                 content_type=response.headers.get("content-type"),
                 etag=response.headers.get("etag"),
                 last_modified=response.headers.get("last-modified"),
             )
 
-    async def _read_capped(self, url: str, response: httpx.Response) -> bytes:
-        """The body, decompressed here with a bound on every step: httpx would inflate a whole
-        network chunk at once, and 64 KB of a gzip bomb are 64 MB of zeros."""
+    async def _read_capped(self, url: str, response: Reply) -> bytes:
+        """The body, decompressed here with a bound on every step: a whole network chunk
+        inflated at once could be 64 MB of zeros from 64 KB of a gzip bomb."""
         cap = self.limits.max_bytes
         inflate = _decompressor(response.headers.get("content-encoding", ""))
         chunks: list[bytes] = []
         size = 0
-        async for raw in response.aiter_raw():
+        async for raw in response.chunks():
             pending = raw
             while pending or (inflate is not None and inflate.unconsumed_tail):
                 if inflate is None:
@@ -249,12 +227,12 @@ def _decompressor(encoding: str) -> Any:
     return None
 
 
-def _raise_for_status(url: str, response: httpx.Response) -> None:
-    status = response.status_code
+def _raise_for_status(url: str, response: Reply) -> None:
+    status = response.status
     if status < 400:
         return
-    reason = f"HTTP {status} {response.reason_phrase}".strip()
-    if status == httpx.codes.GONE:
+    reason = f"HTTP {status} {response.reason}".strip()
+    if status == GONE:
         raise FeedGone(url, reason, status=status)
     retry_after = retry_after_seconds(response.headers.get("retry-after"))
     raise FetchError(url, reason, status=status, retry_after=retry_after)

@@ -38,7 +38,6 @@ _QUOTES = str.maketrans(
         "\u00bb": '"',
     }
 )
-_SPACE = re.compile(r"\s+")
 # Combining diacritics (Latin, Greek, Cyrillic accents). Marks that are part of a script's
 # spelling (Thai, Devanagari vowel signs) are kept.
 _MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
@@ -70,12 +69,12 @@ def normalize(text: str) -> str:
     if "&" in text:
         text = html.unescape(text)
     if text.isascii():  # the common case, and the same result: casefold is lower for ASCII
-        return _SPACE.sub(" ", text.lower().replace("-", " ")).strip()
+        return collapse_space(text.lower().replace("-", " "))
     # Ignorables go after NFKC, which turns some into others (U+3164 into U+1160).
     text = unicodedata.normalize("NFKC", fold_lookalikes(text))
     text = strip_accents(IGNORABLE.sub("", text).casefold())
     text = _DASHES.sub(" ", text).translate(_QUOTES)
-    return _SPACE.sub(" ", text).strip()
+    return collapse_space(text)
 
 
 def normalize_cased(text: str) -> str:
@@ -84,9 +83,11 @@ def normalize_cased(text: str) -> str:
     text = unicodedata.normalize("NFKC", fold_lookalikes(text))
     text = strip_accents(IGNORABLE.sub("", text))
     text = _DASHES.sub(" ", text).translate(_QUOTES)
-    return _SPACE.sub(" ", text).strip()
+    return collapse_space(text)
 
 
 def collapse_space(text: str) -> str:
-    """Runs of white space as one space, ends trimmed."""
-    return _SPACE.sub(" ", text).strip()
+    """Runs of white space as one space, ends trimmed. ``str.split`` splits where ``\\s+`` would
+    match (both ask ``Py_UNICODE_ISSPACE``: checked over every code point) at a quarter of
+    ``re.sub``'s cost on a 2 KB text."""
+    return " ".join(text.split())

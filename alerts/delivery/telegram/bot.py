@@ -21,6 +21,7 @@ from alerts.errors import InDoubtError, InvalidTokenError, NotifyError
 from alerts.logs import event
 from alerts.models import Alert
 from alerts.mutes import Keyboard
+from alerts.tls import verified_context
 
 # Specs: PTB 22 warns on every RetryAfter unless durations are timedeltas (PTB_TIMEDELTA).
 os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -86,6 +87,7 @@ class TelegramDestination:
         self, token: str, base_url: str | None = None, timeouts: Timeouts | None = None
     ) -> None:
         limits = timeouts or Timeouts()
+        tls = {"verify": verified_context()}  # both clients: the process's one context
         # Specs: AIORateLimiter keeps 30 msg/s overall and 20/min per group or channel;
         # max_retries=0 because the courier handles 429s itself (it knows the deadline).
         self.bot: ExtBot[int] = ExtBot(
@@ -97,7 +99,10 @@ class TelegramDestination:
                 read_timeout=limits.read,
                 write_timeout=limits.write,
                 pool_timeout=limits.pool,
+                httpx_kwargs=tls,
             ),
+            # PTB's own defaults for the long poll, save the TLS context it builds.
+            get_updates_request=HTTPXRequest(httpx_kwargs=tls),
         )
         self._ready = False
         self.keyboards: Keyboards | None = None
