@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from alerts.errors import ParseError
+from alerts.feeds import parse_pool
 from alerts.feeds.parse import parse_feed
-from alerts.feeds.parse_pool import ParsePool, default_workers
+from alerts.feeds.parse_pool import ParsePool, default_surge, default_workers
 from alerts.models import FetchedFeed
-from tests.fakes.parsing import feed, poisoned
+from tests.fakes.parsing import by_pid, feed, poisoned
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -133,3 +134,32 @@ def test_children_ignore_ctrl_c_and_end_when_the_bot_is_killed(tmp_path: Path) -
 def test_one_worker_per_cpu_beyond_the_first() -> None:
     cpus = len(os.sched_getaffinity(0))
     assert default_workers() == max(1, min(4, cpus - 1))
+
+
+def test_a_deep_backlog_gets_a_surge_worker_that_stops_after_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """More than SURGE_BACKLOG parses waiting (a first cycle): a second pool takes its share,
+    and it is stopped once its parses are done and the backlog is short; a backlog that never
+    gets that deep never starts it."""
+    monkeypatch.setattr(parse_pool, "SURGE_BACKLOG", 8)
+    pool = ParsePool(workers=1, parser=by_pid, surge=1)
+
+    async def flood(count: int) -> list[str]:
+        done = await asyncio.gather(*(pool.parse(feed(1, f"https://f{n}.example/"), "F")
+                                      for n in range(count)))  # fmt: skip
+        return [items[0].title for items in done]
+
+    try:
+        shallow = asyncio.run(flood(4))  # never 8 waiting
+        assert pool.surges == 0 and len(set(shallow)) == 1
+        deep = asyncio.run(flood(60))
+        assert pool.surges == 1
+        assert len(set(deep)) == 2  # two children parsed: the main one and the surge one
+        assert not pool.surging  # stopped once the backlog was gone
+    finally:
+        pool.close()
+
+
+def test_no_surge_worker_on_one_cpu() -> None:
+    assert default_surge(1) == max(0, min(4, len(os.sched_getaffinity(0))) - 1)
