@@ -337,3 +337,35 @@ def test_a_redirect_to_another_scheme_is_refused(feeds: FeedServer) -> None:
 def test_a_link_that_is_no_http_url_is_a_fetch_error() -> None:
     with pytest.raises(FetchError, match="cannot be requested"):
         fetch_page("mailto:desk@news.example")
+
+
+BROKEN = {
+    "garbage": (b"NOT HTTP AT ALL\r\n\r\n", "Bad status line"),
+    "short": (b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort", "not completed"),
+    "chunk": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "chunk size"),
+    "header": (b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 20_000 + b"\r\n\r\n", "8190 bytes"),
+    "location": (b"HTTP/1.1 302 Found\r\nLocation: http://[::1\r\n\r\n", "bad redirect"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_a_broken_http_answer_is_a_fetch_error_of_its_url(case: str) -> None:
+    """Answers no HTTP client could use (a server writing whatever it likes on 127.0.0.1)."""
+    answer, reason = BROKEN[case]
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(answer)
+        await writer.drain()
+        writer.close()
+
+    async def go() -> str:
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/{case}"
+        async with server, Fetcher(FetchLimits(timeout=5)) as fetcher:
+            with pytest.raises(FetchError) as caught:
+                await fetcher.fetch(url)
+        assert caught.value.url == url
+        return caught.value.reason
+
+    assert reason in asyncio.run(go())
