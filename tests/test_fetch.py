@@ -369,3 +369,42 @@ def test_a_broken_http_answer_is_a_fetch_error_of_its_url(case: str) -> None:
         return caught.value.reason
 
     assert reason in asyncio.run(go())
+
+
+def test_a_cookie_check_redirect_is_passed_and_its_cookie_not_kept() -> None:
+    """A site that sets a cookie on a redirect and wants it back ("set this, come back") is
+    fetched; the cookie lives for that fetch only: the next poll starts without it."""
+    seen: list[bytes] = []
+
+    def answer(head: bytes) -> bytes:
+        path = head.split(b" ")[1]
+        seen.append(head)
+        if path == b"/check":
+            return (b"HTTP/1.1 302 Found\r\nSet-Cookie: consent=yes; Path=/\r\n"
+                    b"Location: /feed\r\nContent-Length: 0\r\n\r\n")  # fmt: skip
+        if b"cookie: consent=yes" not in head.lower():
+            return b"HTTP/1.1 302 Found\r\nLocation: /check\r\nContent-Length: 0\r\n\r\n"
+        body = BODY.encode()
+        return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                writer.write(answer(head))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    async def go() -> list[FetchedFeed | None]:
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/feed"
+        async with server, Fetcher(FetchLimits(timeout=5)) as fetcher:
+            return [await fetcher.fetch(url), await fetcher.fetch(url)]
+
+    got = asyncio.run(go())
+    assert all(g is not None and g.body == BODY.encode() for g in got)
+    firsts = [h for h in seen if h.startswith(b"GET /feed")]
+    assert len(firsts) == 4  # each poll: without the cookie, then with it
+    assert [b"consent=yes" in h for h in firsts] == [False, True, False, True]

@@ -16,7 +16,9 @@ What this module does itself, where aiohttp would do it otherwise:
   sent (feeds' credentials are taken out of their URLs at load; a page link's are not ours).
 - **Bodies** come as the server sent them (``auto_decompress=False``): ``fetch`` inflates them
   with a bound on every step.
-- **No cookies** are kept: one feed's server cannot set what another's receives.
+- **Cookies** live for one fetch: those a redirect sets go with the hops after it (a site's
+  cookie check, "set this and come back", would otherwise redirect forever), and none is kept
+  after it, so one feed's server never sets what a later poll, or another feed, sends.
 - **TLS** is verified with the process's one context (``alerts.tls``: certifi's bundle).
 - **No environment**: proxies and ``~/.netrc`` are not read (aiohttp's ``trust_env`` looks them
   up on every request, in a thread: it doubled a 304's CPU), as httpx did not read them
@@ -32,6 +34,7 @@ import socket
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from http.cookies import BaseCookie
 
 import aiohttp
 from aiohttp import ClientSession, TCPConnector, ThreadedResolver
@@ -129,10 +132,12 @@ class Session:
     ) -> AsyncIterator[Reply]:
         """GET ``url``, redirects followed; the last hop's reply for the time of the block."""
         first = target = requestable(url)
+        jar: aiohttp.CookieJar | None = None  # this fetch's own, made by a hop that sets one
         for _ in range(self.max_redirects + 1):
             self._check(url, target)
             sent = {**headers, **basic_auth(auth)} if same_origin(first, target) else headers
-            response = await self._send(url, target, sent)
+            cookies = jar.filter_cookies(target) if jar is not None else None
+            response = await self._send(url, target, sent, cookies)
             location = response.headers.get("Location") if response.status in REDIRECTS else None
             if location is None:
                 try:
@@ -141,15 +146,23 @@ class Session:
                 finally:
                     response.release()
                 return
+            if response.cookies:  # a cookie check ("set this, come back"): kept for the chain
+                jar = jar or aiohttp.CookieJar(unsafe=True)
+                jar.update_cookies(response.cookies, response.url)
             response.close()  # a redirect's body is not read: its connection is not kept
             target = next_hop(url, target, location)
         raise FetchError(url, "too many redirects")
 
     async def _send(
-        self, url: str, target: URL, headers: Mapping[str, str]
+        self,
+        url: str,
+        target: URL,
+        headers: Mapping[str, str],
+        cookies: BaseCookie[str] | None = None,
     ) -> aiohttp.ClientResponse:
         try:
-            return await self._client().get(target, headers=headers, allow_redirects=False)
+            return await self._client().get(target, headers=headers, cookies=cookies,
+                                            allow_redirects=False)  # fmt: skip
         except AddressRefused as e:  # raised for the hop's host: said for the URL asked
             raise AddressRefused(url, e.reason) from e
         except aiohttp.InvalidURL as e:
