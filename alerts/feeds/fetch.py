@@ -32,13 +32,12 @@ from urllib.parse import urlsplit
 
 from alerts.errors import FeedGone, FetchError
 from alerts.feeds.addresses import Network, networks
-from alerts.feeds.transport import Reply, Session
+from alerts.feeds.transport import DEFAULT_PORTS, Reply, Session
 from alerts.models import FetchedFeed
 
 USER_AGENT = "news-alerts/0.1 (Telegram news alert bot; feed reader)"
 ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"  # noqa: E501
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 NOT_MODIFIED, GONE = 304, 410
 
 
@@ -203,7 +202,7 @@ def origin(url: str) -> str:
     on one address are two hosts, as they are two connection pools."""
     parts = urlsplit(url)
     try:
-        port = parts.port or _DEFAULT_PORTS.get(parts.scheme.lower())
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme.lower())
     except ValueError:  # a port that is not a number: the request fails on its own
         return parts.netloc.rpartition("@")[2].lower()
     return f"{(parts.hostname or '').lower()}:{port}"
